@@ -1,0 +1,202 @@
+"""Rate mode: fixed total send rates into rooms, delivery latency from the scheduled send time."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from websockets.exceptions import ConnectionClosed
+
+from .procinfo import cpu_seconds, is_alive, tree_rss_kb
+from .profiler import Profiler
+from .recorder import Recorder, Window, encode_text, now_ns
+from .rooms import Room, Rooms
+from .stats import latency_summary_ms
+
+NS = 1_000_000_000
+GENERATOR_SATURATED_PCT = 90.0  # above this the generator, not the server, may set the latency
+
+
+@dataclass
+class StepOptions:
+    """Timing and pass criteria of one measured step."""
+
+    duration_s: float
+    warmup_s: float
+    drain_s: float
+    pause_s: float
+    p99_limit_ms: float
+    room_size: int
+
+
+class ServerGone(RuntimeError):
+    """The server process died during the run."""
+
+
+async def sleep_until(t_ns: int) -> None:
+    """Sleep until an epoch-ns instant of now_ns(); always yields to the loop once."""
+    await asyncio.sleep(max(0, t_ns - now_ns()) / NS)
+
+
+async def send_loop(
+    room: Room, rec: Recorder, start_ns: int, interval_ns: float, end_ns: int
+) -> None:
+    """Send on a fixed schedule; when late, send at once (latency counts from the schedule)."""
+    step, index, ws = rec.window.step, 0, room.sender_ws
+    while (scheduled := start_ns + round(index * interval_ns)) < end_ns:
+        await sleep_until(scheduled)
+        request_id = str(uuid.uuid4())
+        text = encode_text(step, scheduled, index)
+        frame = {"type": "message", "chat_id": room.chat_id, "text": text, "request_id": request_id}
+        rec.on_sent(request_id, scheduled, now_ns())
+        try:
+            await ws.send(orjson.dumps(frame), text=True)
+        except ConnectionClosed:
+            rec.c.errors["send on a closed connection"] += 1
+            return
+        index += 1
+
+
+async def drain(rec: Recorder, expected: int, deadline_s: float) -> None:
+    """Wait for the step's outstanding acks and deliveries, then for the stream to go quiet."""
+    deadline = time.monotonic() + deadline_s
+    c = rec.c
+    # Polling on purpose: the counters move on every frame, an Event per frame would cost more.
+    while time.monotonic() < deadline and (  # noqa: ASYNC110
+        c.delivered_of_window_msgs < expected or c.acked_of_window_msgs < c.sent_scheduled_in_window
+    ):
+        await asyncio.sleep(0.05)
+    while time.monotonic() < deadline and now_ns() - rec.last_delivery_ns < NS // 2:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+
+
+def _cpu_pct(before: float | None, after: float | None, seconds: float) -> float | None:
+    if before is None or after is None:
+        return None
+    return round(100 * (after - before) / seconds, 1)
+
+
+def verdict(row: dict[str, Any], rate: float, p99_limit_ms: float) -> list[str]:
+    """Reasons a step is not sustainable (empty when it is)."""
+    reasons = []
+    p99 = row["latency_ms"]["p99"]
+    if p99 is None or p99 >= p99_limit_ms:
+        reasons.append(f"p99 {p99} ms >= {p99_limit_ms}")
+    if row["lost"] > 0:
+        reasons.append(f"{row['lost']} deliveries missing")
+    if row["unacked"] > 0:
+        reasons.append(f"{row['unacked']} messages not acked")
+    if row["error_count"] > 0:
+        reasons.append(f"{row['error_count']} errors")
+    if row["sent_per_s"] < 0.95 * rate:
+        reasons.append("sent rate below 95% of target")
+    return reasons
+
+
+async def run_step(
+    rooms: Rooms,
+    rec: Recorder,
+    rate: float,
+    step: int,
+    opts: StepOptions,
+    pid: int | None,
+    profiler: Profiler | None,
+) -> dict[str, Any]:
+    """Send at `rate` msg/s in total for warm-up + duration; measure the window after warm-up."""
+    start = now_ns() + NS // 10
+    w_start = start + round(opts.warmup_s * NS)
+    w_end = w_start + round(opts.duration_s * NS)
+    rec.reset(Window(step=step, start=w_start, end=w_end))
+    count = len(rooms.rooms)
+    interval = count * NS / rate
+    senders = [
+        asyncio.create_task(send_loop(room, rec, start + round(i * NS / rate), interval, w_end))
+        for i, room in enumerate(rooms.rooms)
+    ]
+    await sleep_until(w_start)
+    cpu0, gen0 = (cpu_seconds(pid) if pid else None), time.process_time()
+    if profiler and profiler.wants(rate):
+        await profiler.start()
+    await sleep_until(w_end)
+    cpu1, gen1 = (cpu_seconds(pid) if pid else None), time.process_time()
+    rss = tree_rss_kb(pid) if pid else None
+    await asyncio.gather(*senders)
+    expected = rec.c.sent_scheduled_in_window * (opts.room_size - 1)
+    await drain(rec, expected, opts.drain_s)
+    if pid and not is_alive(pid):
+        raise ServerGone(f"server pid {pid} exited during the {rate} msg/s step")
+    row = summarize(rec, rate, step, expected, opts)
+    row["server_cpu_pct"] = _cpu_pct(cpu0, cpu1, opts.duration_s)
+    row["generator_cpu_pct"] = round(100 * (gen1 - gen0) / opts.duration_s, 1)
+    row["server_rss_kb"] = rss
+    row["generator_saturated"] = row["generator_cpu_pct"] >= GENERATOR_SATURATED_PCT
+    row["failed_because"] = verdict(row, rate, opts.p99_limit_ms)
+    row["sustainable"] = not row["failed_because"]
+    await asyncio.sleep(opts.pause_s)
+    return row
+
+
+def summarize(
+    rec: Recorder, rate: float, step: int, expected: int, opts: StepOptions
+) -> dict[str, Any]:
+    """The figures of one step."""
+    c, d = rec.c, opts.duration_s
+    return {
+        "rate": rate,
+        "step": step,
+        "duration_s": d,
+        "sent_per_s": round(c.sent_in_window / d, 1),
+        "acked_per_s": round(c.acked_in_window / d, 1),
+        "delivered_per_s": round(c.delivered_in_window / d, 1),
+        "messages_in_window": c.sent_scheduled_in_window,
+        "expected_deliveries": expected,
+        "delivered": c.delivered_of_window_msgs,
+        "lost": expected - c.delivered_of_window_msgs,
+        "unacked": c.sent_scheduled_in_window - c.acked_of_window_msgs,
+        "latency_ms": latency_summary_ms(c.latencies),
+        "ack_latency_ms": latency_summary_ms(c.ack_latencies),
+        "send_lag_ms": latency_summary_ms(c.send_lags),
+        "error_count": sum(c.errors.values()),
+        "errors": dict(c.errors),
+        "other_frames": dict(c.other_frames),
+        "stale_frames": c.stale,
+    }
+
+
+MEDIAN_KEYS = (
+    "sent_per_s",
+    "acked_per_s",
+    "delivered_per_s",
+    "server_cpu_pct",
+    "generator_cpu_pct",
+)
+LATENCY_KEYS = ("latency_ms", "ack_latency_ms", "send_lag_ms")
+
+
+def _median(values: list[Any]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 2) if known else None
+
+
+def combine(runs: list[dict[str, Any]], rate: float, p99_limit_ms: float) -> dict[str, Any]:
+    """One row per rate: medians over repeated runs, sums of losses and errors."""
+    row: dict[str, Any] = {"rate": rate, "repeats": len(runs)}
+    for key in MEDIAN_KEYS:
+        row[key] = _median([r[key] for r in runs])
+    for key in LATENCY_KEYS:
+        row[key] = {
+            q: _median([r[key][q] for r in runs]) for q in ("p50", "p95", "p99", "p999", "max")
+        }
+    for key in ("lost", "unacked", "error_count", "expected_deliveries", "delivered"):
+        row[key] = sum(r[key] for r in runs)
+    row["server_rss_kb"] = max((r["server_rss_kb"] or 0) for r in runs) or None
+    row["generator_saturated"] = any(r["generator_saturated"] for r in runs)
+    row["failed_because"] = verdict(row, rate, p99_limit_ms)
+    row["sustainable"] = not row["failed_because"]
+    row["runs"] = runs
+    return row

@@ -1,0 +1,80 @@
+"""Human-readable tables of the results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _fmt(value: Any, width: int) -> str:
+    text = "-" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
+    return text.rjust(width)
+
+
+def idle_table(idle: dict[str, Any]) -> str:
+    """The idle run as aligned 'name: value' lines."""
+    rss = idle["rss_kb"]
+    lines = [
+        "IDLE CONNECTIONS",
+        f"  connections opened / requested : {idle['opened']} / {idle['requested']}"
+        f" ({idle['users']} users x {idle['conns_per_user']})",
+        f"  failed to open                 : {idle['failed']} {idle['failures'] or ''}",
+        f"  still open after {idle['hold_s']:>4.0f} s hold   : {idle['still_open_after_hold']}",
+        f"  server gauge ws_connections    : {idle['metrics_ws_connections']}",
+        f"  register+login                 : {idle['register_login_s']} s"
+        f" ({idle['register_login_per_s']} users/s)",
+        f"  connect                        : {idle['connect_s']} s"
+        f" ({idle['connects_per_s']} conn/s)",
+        f"  ws extensions negotiated       : {idle['ws_extensions'] or 'none'}",
+        f"  server RSS start / before / connected / held / closed (kB): {rss['server_start']} /"
+        f" {rss['before_connect']} / {rss['all_connected']} / {rss['after_hold']} /"
+        f" {rss['after_close']}",
+        f"  RSS per connection, delta      : {idle['rss_delta_per_conn_kb']} kB",
+        f"  RSS per connection, total      : {idle['rss_total_per_conn_kb']} kB",
+        f"  frames received while idle     : {idle['frames_received']}",
+    ]
+    return "\n".join(lines)
+
+
+HEADER = (
+    f"{'rate':>7} {'sent/s':>8} {'acked/s':>8} {'deliv/s':>9} {'p50':>7} {'p95':>7} "
+    f"{'p99':>7} {'ack p99':>7} {'lost':>6} {'errors':>6} {'srv cpu':>7} {'gen cpu':>7}  verdict"
+)
+
+
+def _row(row: dict[str, Any]) -> str:
+    lat = row["latency_ms"]
+    verdict = "ok" if row["sustainable"] else "FAIL " + "; ".join(row["failed_because"])
+    if row.get("generator_saturated"):
+        verdict += " (GENERATOR SATURATED: not a server figure)"
+    mark = "*" if row.get("searched") else " "
+    return (
+        f"{row['rate']:>6.0f}{mark} {_fmt(row['sent_per_s'], 8)} {_fmt(row['acked_per_s'], 8)}"
+        f" {_fmt(row['delivered_per_s'], 9)} {_fmt(lat['p50'], 7)} {_fmt(lat['p95'], 7)}"
+        f" {_fmt(lat['p99'], 7)} {_fmt(row['ack_latency_ms']['p99'], 7)} {_fmt(row['lost'], 6)}"
+        f" {_fmt(row['error_count'], 6)} {_fmt(row['server_cpu_pct'], 6)}%"
+        f" {_fmt(row['generator_cpu_pct'], 6)}%  {verdict}"
+    )
+
+
+def rate_table(rate: dict[str, Any]) -> str:
+    """The rate sweep as a table plus the max sustainable rate."""
+    lines = [
+        f"RATE SWEEP: {rate['rooms']} rooms x {rate['room_size']} members"
+        f" ({rate['connections']} connections), latency in ms from the scheduled send time",
+        HEADER,
+        *(_row(row) for row in rate.get("rows", [])),
+    ]
+    if any(row.get("searched") for row in rate.get("rows", [])):
+        lines.append("  (* = found by bisection)")
+    if rate.get("skipped_rates"):
+        lines.append(f"  skipped after repeated failures: {rate['skipped_rates']}")
+    if rate.get("aborted"):
+        lines.append(f"  ABORTED: {rate['aborted']}")
+    lines.append(
+        f"max sustainable rate (p99 < limit, nothing lost, no errors): "
+        f"{rate.get('max_sustainable_rate')} msg/s; lowest failing: "
+        f"{rate.get('lowest_failing_rate')}"
+    )
+    if rate.get("violations"):
+        lines.append(f"CONTRACT VIOLATIONS: {rate['violations']}")
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""Rate sweep: the listed rates (with repeats), an optional bisection, the max sustainable rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .client import HubClient, negotiated_extensions
+from .profiler import Profiler
+from .rate import ServerGone, StepOptions, combine, run_step
+from .recorder import Recorder
+from .rooms import Rooms, build_rooms
+
+
+@dataclass
+class SweepOptions:
+    """What the rate run does."""
+
+    rooms: int
+    rates: list[float]
+    repeat: int
+    search: bool
+    search_resolution: float
+    search_max_steps: int
+    stop_after_failures: int
+    compression: str | None
+    step: StepOptions
+
+
+class Sweep:
+    """Runs steps against one set of rooms and keeps the rows."""
+
+    def __init__(
+        self,
+        rooms: Rooms,
+        rec: Recorder,
+        opts: SweepOptions,
+        pid: int | None,
+        profiler: Profiler | None,
+    ) -> None:
+        self.rooms, self.rec, self.opts = rooms, rec, opts
+        self.pid, self.profiler = pid, profiler
+        self.rows: list[dict[str, Any]] = []
+        self.step = 0
+
+    async def measure(self, rate: float, searched: bool = False) -> dict[str, Any]:
+        """Run one rate `repeat` times and keep the combined row."""
+        runs = []
+        for _ in range(self.opts.repeat):
+            self.step += 1
+            runs.append(
+                await run_step(
+                    self.rooms, self.rec, rate, self.step, self.opts.step, self.pid, self.profiler
+                )
+            )
+            print(_progress(runs[-1]), flush=True)
+        row = combine(runs, rate, self.opts.step.p99_limit_ms)
+        row["searched"] = searched
+        self.rows.append(row)
+        return row
+
+    async def listed(self) -> list[float]:
+        """Run the listed rates in increasing order; return those skipped after failures."""
+        failures = 0
+        rates = sorted(self.opts.rates)
+        for i, rate in enumerate(rates):
+            row = await self.measure(rate)
+            failures = 0 if row["sustainable"] else failures + 1
+            if failures >= self.opts.stop_after_failures:
+                return rates[i + 1 :]
+        return []
+
+    def bounds(self) -> tuple[float, float | None]:
+        """Highest passing rate and lowest failing rate above it."""
+        passing = [r["rate"] for r in self.rows if r["sustainable"]]
+        low = max(passing, default=0.0)
+        failing = [r["rate"] for r in self.rows if not r["sustainable"] and r["rate"] > low]
+        return low, min(failing, default=None)
+
+    async def bisect(self) -> None:
+        """Bisect between the highest passing and the lowest failing rate."""
+        for _ in range(self.opts.search_max_steps):
+            low, high = self.bounds()
+            if high is None or high - low <= self.opts.search_resolution:
+                return
+            step = self.opts.search_resolution
+            mid = round((low + high) / 2 / step) * step
+            if mid <= low or mid >= high:
+                return
+            await self.measure(mid, searched=True)
+
+
+def _progress(run: dict[str, Any]) -> str:
+    lat = run["latency_ms"]
+    ok = "ok" if run["sustainable"] else "FAIL: " + "; ".join(run["failed_because"])
+    if run["generator_saturated"]:
+        ok += " (generator saturated)"
+    return (
+        f"  rate {run['rate']:>7.0f}: sent {run['sent_per_s']:>8.1f}/s "
+        f"delivered {run['delivered_per_s']:>9.1f}/s p50 {lat['p50']} p95 {lat['p95']} "
+        f"p99 {lat['p99']} ms server cpu {run['server_cpu_pct']}% "
+        f"gen cpu {run['generator_cpu_pct']}% {ok}"
+    )
+
+
+async def probe(sweep: Sweep) -> dict[str, Any]:
+    """One message per room with contract checks on, before measuring anything."""
+    sweep.rec.validate = True
+    rate = float(len(sweep.rooms.rooms))
+    step_opts = sweep.opts.step
+    quick = StepOptions(
+        1.0, 0.0, step_opts.drain_s, 0.5, step_opts.p99_limit_ms, step_opts.room_size
+    )
+    row = await run_step(sweep.rooms, sweep.rec, rate, 0, quick, sweep.pid, None)
+    sweep.rec.validate = False
+    return row
+
+
+async def run_rate(
+    hub: HubClient,
+    pid: int | None,
+    opts: SweepOptions,
+    prefix: str,
+    profiler: Profiler | None,
+) -> dict[str, Any]:
+    """Build the rooms, probe, sweep the rates, optionally bisect; report everything."""
+    rec = Recorder()
+    size = opts.step.room_size
+    rooms = await build_rooms(hub, prefix, opts.rooms, size, opts.compression, rec)
+    sweep = Sweep(rooms, rec, opts, pid, profiler)
+    result: dict[str, Any] = {
+        "rooms": opts.rooms,
+        "room_size": size,
+        "connections": opts.rooms * size,
+        "register_login_s": round(rooms.register_s, 2),
+        "ws_extensions": negotiated_extensions(rooms.rooms[0].sender_ws),
+    }
+    try:
+        result["probe"] = await probe(sweep)
+        if result["probe"]["delivered"] == 0:
+            result["aborted"] = "the probe message reached no receiver"
+            return result
+        result["skipped_rates"] = await sweep.listed()
+        if opts.search:
+            await sweep.bisect()
+    except ServerGone as exc:
+        result["aborted"] = str(exc)
+    finally:
+        result["rows"] = sorted(sweep.rows, key=lambda r: r["rate"])
+        result["violations"] = dict(rec.violations)
+        result["examples"] = {k: rec.examples[k] for k in list(rec.examples)[:20]}
+        await rooms.close()
+    low, high = sweep.bounds()
+    result["max_sustainable_rate"] = low or None
+    result["lowest_failing_rate"] = high
+    return result

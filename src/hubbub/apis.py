@@ -1,0 +1,28 @@
+"""The set of context APIs a process holds, local or remote; routes reach them from here."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.requests import HTTPConnection
+
+if TYPE_CHECKING:
+    from hubbub.contexts.auth import AuthApi
+    from hubbub.contexts.chats import ChatsApi
+    from hubbub.contexts.messages import MessagesApi
+    from hubbub.contexts.users import UsersApi
+    from hubbub.infra.ratelimit import RateLimiter
+
+
+@dataclass
+class Apis:
+    auth: "AuthApi"
+    users: "UsersApi"
+    chats: "ChatsApi"
+    messages: "MessagesApi"
+    rate_limiter: "RateLimiter"
+
+
+def apis(connection: HTTPConnection) -> Apis:
+    """The APIs of the app serving this request (set by `create_app`)."""
+    found: Apis = connection.app.state.apis
+    return found

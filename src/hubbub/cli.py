@@ -1,0 +1,108 @@
+"""The `hubbub` command: `serve [role]` and `db upgrade`."""
+
+import argparse
+import asyncio
+import socket
+import sys
+from collections.abc import Sequence
+
+import structlog
+
+from hubbub.roles import ROLES
+from hubbub.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="hubbub", description="hubbub messenger server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run a server process")
+    serve.add_argument("role", nargs="?", default="all", choices=sorted(ROLES))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    db = commands.add_parser("db", help="database administration")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations up to the newest")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    from hubbub.infra.observability.logging import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    if args.command == "serve":
+        run_server(settings, role=args.role, host=args.host, port=args.port)
+    else:
+        asyncio.run(_upgrade(settings))
+        print(f"database at head: {_redacted(settings.effective_database_url)}")
+
+
+def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
+    """Serve the ASGI app with uvicorn (uvloop + httptools) on an already-bound socket."""
+    import uvicorn
+
+    from hubbub.bootstrap import bootstrap
+    from hubbub.entry.asgi import create_app
+
+    app = create_app(bootstrap(settings))
+    sock = _bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        app,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=settings.ws_max_frame_bytes,
+        ws_ping_interval=settings.ws_heartbeat_seconds,
+        ws_ping_timeout=settings.ws_idle_timeout_seconds,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        backlog=4096,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    base = f"http://{_display(bound_host)}:{bound_port}"
+    print(
+        f"hubbub ({role}) listening on {base}  docs: {base}/docs  "
+        f"websocket: ws://{_display(bound_host)}:{bound_port}/ws  "
+        f"database: {_redacted(settings.effective_database_url)}",
+        flush=True,
+    )
+    structlog.get_logger("hubbub").info("listening", url=base, role=role)
+    server.run(sockets=[sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sys.exit(f"hubbub: cannot listen on {host}:{port}: {exc.strerror}")
+    sock.set_inheritable(True)
+    return sock
+
+
+def _display(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for printing."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, location = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{location}"
+
+
+async def _upgrade(settings: Settings) -> None:
+    from hubbub.infra.db import Database
+    from hubbub.infra.db.migrate import upgrade
+
+    db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()

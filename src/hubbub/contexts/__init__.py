@@ -1,0 +1,1 @@
+"""Bounded contexts. Each meets the others only through its package's public face."""

@@ -1,0 +1,39 @@
+"""FastAPI dependencies: the caller's identity, with the per-user rate limit applied."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hubbub.apis import apis
+from hubbub.contexts.auth.api import Principal
+from hubbub.kernel.errors import Unauthorized
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def current_principal(request: Request) -> Principal:
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise Unauthorized("missing bearer token", code="missing_token")
+    found = apis(request)
+    principal = found.auth.authenticate(token)
+    await found.rate_limiter.hit(f"user:{principal.user_id}")
+    return principal
+
+
+async def client_rate_limit(request: Request) -> None:
+    """Rate limit for unauthenticated endpoints, keyed by client address."""
+    host = request.client.host if request.client else "unknown"
+    await apis(request).rate_limiter.hit(f"ip:{host}")
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+ClientRateLimit = Depends(client_rate_limit)

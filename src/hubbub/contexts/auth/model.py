@@ -1,0 +1,46 @@
+"""Password and token rules: pure, no IO."""
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import jwt
+
+from hubbub.kernel.errors import Invalid, Unauthorized
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm (or none) are refused
+
+
+def check_password(password: str) -> str:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise Invalid(
+            f"password: {PASSWORD_MIN}–{PASSWORD_MAX} characters", code="invalid_password"
+        )
+    return password
+
+
+def issue_token(
+    *, user_id: UUID, username: str, secret: str, now: datetime, ttl_seconds: int
+) -> str:
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "user_id": str(user_id),
+        "username": username,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_token(token: str, *, secret: str) -> tuple[UUID, str]:
+    """(user id, username) from a token signed by us and not expired."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+        )
+        return UUID(str(claims["sub"])), str(claims.get("username", ""))
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token expired", code="token_expired") from exc
+    except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
+        raise Unauthorized("invalid token", code="invalid_token") from exc

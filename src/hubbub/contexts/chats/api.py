@@ -1,0 +1,108 @@
+"""The chats port."""
+
+from typing import Literal, Protocol
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hubbub.contexts.messages import MessageBrief
+from hubbub.contexts.users import UserView
+from hubbub.kernel.clock import Timestamp
+
+ChatType = Literal["direct", "group"]
+Role = Literal["owner", "member"]
+
+
+class PartnerView(BaseModel):
+    id: UUID
+    username: str
+    display_name: str
+    online: bool
+
+
+class ChatView(BaseModel):
+    """A chat as one member sees it (unread counts are per member)."""
+
+    id: UUID
+    type: ChatType
+    title: str | None
+    partner: PartnerView | None = Field(description="The other member; direct chats only")
+    members_count: int
+    owner_id: UUID | None
+    last_message: MessageBrief | None
+    last_seq: int
+    last_read_seq: int
+    unread_count: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class ChatList(BaseModel):
+    chats: list[ChatView]
+    total: int
+    has_more: bool
+
+
+class MemberView(BaseModel):
+    user: UserView
+    role: Role
+    joined_at: Timestamp
+
+
+class GroupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=1000)
+    member_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+
+
+class ChatsApi(Protocol):
+    async def open_direct(self, *, user_id: UUID, partner_id: UUID) -> tuple[ChatView, bool]:
+        """The direct chat of the pair, created if needed; True when it was created."""
+        ...
+
+    async def create_group(self, *, owner_id: UUID, group: GroupCreate) -> ChatView:
+        """A new room owned by `owner_id`, with the listed members invited."""
+        ...
+
+    async def get(self, *, user_id: UUID, chat_id: UUID) -> ChatView:
+        """A chat as `user_id` sees it; NotFound, or Forbidden for non-members."""
+        ...
+
+    async def list_chats(
+        self, *, user_id: UUID, limit: int, offset: int, unread_only: bool
+    ) -> ChatList:
+        """The member's chats, newest activity first."""
+        ...
+
+    async def members(self, *, user_id: UUID, chat_id: UUID) -> list[MemberView]:
+        """Members of a chat the caller belongs to."""
+        ...
+
+    async def invite(self, *, actor_id: UUID, chat_id: UUID, user_id: UUID) -> MemberView:
+        """Add a member to a group (any member may invite)."""
+        ...
+
+    async def remove(self, *, actor_id: UUID, chat_id: UUID, user_id: UUID) -> None:
+        """Leave a group, or (owner) remove someone from it."""
+        ...
+
+    async def is_member(self, *, chat_id: UUID, user_id: UUID) -> bool:
+        """Membership check (cached; hot path of every send)."""
+        ...
+
+    async def check_member(self, *, chat_id: UUID, user_id: UUID) -> None:
+        """NotFound for an unknown chat, Forbidden for a non-member, else nothing."""
+        ...
+
+    async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
+        """Ids of the chat's members."""
+        ...
+
+    async def chat_ids_of(self, *, user_id: UUID) -> list[UUID]:
+        """Ids of every chat the user belongs to."""
+        ...
+
+    async def contacts_of(self, *, user_id: UUID) -> set[UUID]:
+        """Everyone who shares at least one chat with the user (not the user)."""
+        ...

@@ -1,0 +1,48 @@
+"""What the chats context needs."""
+
+from typing import Protocol
+from uuid import UUID
+
+from hubbub.contexts.chats.model import Chat, Member
+from hubbub.contexts.messages import ChatActivity
+
+
+class ChatStore(Protocol):
+    async def add_chat(self, chat: Chat, members: list[Member]) -> Chat:
+        """Insert a chat with its members; for a direct chat whose pair already has one,
+        insert nothing and return the existing chat."""
+        ...
+
+    async def get_chat(self, chat_id: UUID) -> Chat | None: ...
+
+    async def find_direct(self, key: str) -> Chat | None: ...
+
+    async def get_chats(self, chat_ids: list[UUID]) -> list[Chat]: ...
+
+    async def members(self, chat_id: UUID) -> list[Member]: ...
+
+    async def memberships_of(self, user_id: UUID) -> list[Member]: ...
+
+    async def member_counts(self, chat_ids: list[UUID]) -> dict[UUID, int]: ...
+
+    async def members_of_chats(self, chat_ids: list[UUID]) -> list[Member]: ...
+
+    async def add_member(self, member: Member) -> bool:
+        """False when already a member."""
+        ...
+
+    async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:
+        """Remove; when `new_owner` is set the room's ownership passes to them."""
+        ...
+
+
+class ActivityLookup(Protocol):
+    """Per-member message activity of chats (owned by the messages context)."""
+
+    async def activity(
+        self, *, user_id: UUID, chat_ids: list[UUID]
+    ) -> dict[UUID, ChatActivity]: ...
+
+    async def catch_up(self, *, user_id: UUID, chat_id: UUID) -> None:
+        """Mark everything so far as read (a new member does not inherit old unread)."""
+        ...

@@ -1,0 +1,239 @@
+"""LocalChatsApi: chats and rooms in this process."""
+
+from uuid import UUID
+
+from hubbub.contexts.chats import model
+from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberView, PartnerView
+from hubbub.contexts.chats.model import Chat, Member
+from hubbub.contexts.chats.ports import ActivityLookup, ChatStore
+from hubbub.contexts.users import UsersApi
+from hubbub.kernel.cache import TtlCache
+from hubbub.kernel.clock import Clock
+from hubbub.kernel.errors import Conflict, Forbidden, NotFound
+from hubbub.kernel.ids import new_id
+from hubbub.kernel.ports import LiveEvents
+
+
+class LocalChatsApi:
+    def __init__(
+        self,
+        *,
+        store: ChatStore,
+        users: UsersApi,
+        live: LiveEvents,
+        clock: Clock,
+        member_cache_seconds: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._users = users
+        self._live = live
+        self._clock = clock
+        self._activity: ActivityLookup | None = None
+        # chat id -> member ids; dropped on every local membership change.
+        self._member_cache: TtlCache[UUID, frozenset[UUID]] = TtlCache(
+            ttl_seconds=member_cache_seconds
+        )
+
+    def bind_activity(self, activity: ActivityLookup) -> None:
+        """Late binding of the one mutual dependency: messages asks chats about membership,
+        chats asks messages about activity."""
+        self._activity = activity
+
+    # -- commands ---------------------------------------------------------------------
+
+    async def open_direct(self, *, user_id: UUID, partner_id: UUID) -> tuple[ChatView, bool]:
+        """The pair's direct chat; created (and announced to the partner) when new."""
+        model.check_partner(user_id, partner_id)
+        await self._users.get(user_id=partner_id)  # NotFound for an unknown partner
+        key = model.direct_key(user_id, partner_id)
+        existing = await self._store.find_direct(key)
+        if existing is not None:
+            return (await self._views(user_id, [existing]))[0], False
+        now = self._clock.now()
+        fresh = Chat(new_id(), "direct", None, None, key, now)
+        pair = [Member(fresh.id, u, "member", now) for u in (user_id, partner_id)]
+        chat = await self._store.add_chat(fresh, pair)
+        created = chat.id == fresh.id
+        if created:
+            self._member_cache.drop(chat.id)
+            await self._live.to_user(user_id, None, join_chat=chat.id)
+            partner_view = (await self._views(partner_id, [chat]))[0]
+            frame = {"type": "chat_created", "chat": partner_view.model_dump(mode="json")}
+            await self._live.to_user(partner_id, frame, join_chat=chat.id)
+        return (await self._views(user_id, [chat]))[0], created
+
+    async def create_group(self, *, owner_id: UUID, group: GroupCreate) -> ChatView:
+        """A room owned by its creator; every listed member gets a `chat_invite`."""
+        title = model.check_title(group.title)
+        invited = list(dict.fromkeys(m for m in group.member_ids if m != owner_id))
+        found = await self._users.get_many(user_ids=set(invited))
+        missing = [str(m) for m in invited if m not in found]
+        if missing:
+            raise NotFound(f"member_ids: unknown users {', '.join(missing)}", code="user_not_found")
+        now = self._clock.now()
+        chat = Chat(new_id(), "group", title, owner_id, None, now)
+        people = [Member(chat.id, owner_id, "owner", now)]
+        people += [Member(chat.id, m, "member", now) for m in invited]
+        await self._store.add_chat(chat, people)
+        await self._live.to_user(owner_id, None, join_chat=chat.id)
+        for member_id in invited:
+            await self._announce_invite(chat, member_id)
+        return (await self._views(owner_id, [chat]))[0]
+
+    async def invite(self, *, actor_id: UUID, chat_id: UUID, user_id: UUID) -> MemberView:
+        """Add someone to a room (any member may invite)."""
+        chat = await self._chat_of_member(chat_id, actor_id)
+        model.check_group(chat.type, "invite")
+        invitee = await self._users.get(user_id=user_id)
+        member = Member(chat_id, user_id, "member", self._clock.now())
+        if not await self._store.add_member(member):
+            raise Conflict("user is already a member", code="already_member")
+        self._member_cache.drop(chat_id)
+        if self._activity is not None:
+            await self._activity.catch_up(user_id=user_id, chat_id=chat_id)
+        await self._live.to_chat(
+            chat_id,
+            {"type": "member_joined", "chat_id": str(chat_id), "user_id": str(user_id)},
+            skip_user=user_id,
+        )
+        await self._announce_invite(chat, user_id)
+        return MemberView(user=invitee, role="member", joined_at=member.joined_at)
+
+    async def remove(self, *, actor_id: UUID, chat_id: UUID, user_id: UUID) -> None:
+        """Leave a room, or as its owner remove someone; ownership passes on if the owner leaves."""
+        chat = await self._chat_of_member(chat_id, actor_id)
+        model.check_group(chat.type, "remove")
+        people = await self._store.members(chat_id)
+        roles = {m.user_id: m.role for m in people}
+        model.check_can_remove(actor_id=actor_id, target_id=user_id, actor_role=roles.get(actor_id))
+        if user_id not in roles:
+            raise NotFound("user is not a member of this chat", code="not_a_member")
+        heir = model.next_owner(people, user_id) if roles[user_id] == "owner" else None
+        await self._store.remove_member(chat_id, user_id, new_owner=heir.user_id if heir else None)
+        self._member_cache.drop(chat_id)
+        frame = {"type": "member_left", "chat_id": str(chat_id), "user_id": str(user_id)}
+        await self._live.to_user(user_id, frame, leave_chat=chat_id)
+        await self._live.to_chat(chat_id, frame)
+
+    # -- queries ----------------------------------------------------------------------
+
+    async def get(self, *, user_id: UUID, chat_id: UUID) -> ChatView:
+        """A chat as the member sees it."""
+        chat = await self._chat_of_member(chat_id, user_id)
+        return (await self._views(user_id, [chat]))[0]
+
+    async def list_chats(
+        self, *, user_id: UUID, limit: int, offset: int, unread_only: bool
+    ) -> ChatList:
+        """The member's chats, newest activity first.
+
+        Activity lives with the messages, so ordering happens here over the member's chats
+        (hundreds at most for a person), not in one SQL query across contexts.
+        """
+        memberships = await self._store.memberships_of(user_id)
+        chats = await self._store.get_chats([m.chat_id for m in memberships])
+        views = await self._views(user_id, chats)
+        if unread_only:
+            views = [v for v in views if v.unread_count > 0]
+        views.sort(key=lambda v: (v.updated_at, v.id), reverse=True)
+        page = views[offset : offset + limit]
+        return ChatList(chats=page, total=len(views), has_more=offset + len(page) < len(views))
+
+    async def members(self, *, user_id: UUID, chat_id: UUID) -> list[MemberView]:
+        """The members of a chat the caller belongs to, oldest first."""
+        await self._chat_of_member(chat_id, user_id)
+        people = await self._store.members(chat_id)
+        profiles = await self._users.get_many(user_ids={m.user_id for m in people})
+        return [
+            MemberView(user=profiles[m.user_id], role=m.role, joined_at=m.joined_at)
+            for m in people
+            if m.user_id in profiles
+        ]
+
+    async def is_member(self, *, chat_id: UUID, user_id: UUID) -> bool:
+        """Membership, answered from a short-lived cache when possible."""
+        return user_id in await self.member_ids(chat_id=chat_id)
+
+    async def check_member(self, *, chat_id: UUID, user_id: UUID) -> None:
+        """NotFound / Forbidden unless the user is a member."""
+        if await self.is_member(chat_id=chat_id, user_id=user_id):
+            return
+        await self._chat_of_member(chat_id, user_id)
+
+    async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
+        """Ids of the chat's members."""
+        cached = self._member_cache.get(chat_id)
+        if cached is None:
+            cached = frozenset(m.user_id for m in await self._store.members(chat_id))
+            self._member_cache.put(chat_id, cached)
+        return set(cached)
+
+    async def chat_ids_of(self, *, user_id: UUID) -> list[UUID]:
+        """Ids of the user's chats."""
+        return [m.chat_id for m in await self._store.memberships_of(user_id)]
+
+    async def contacts_of(self, *, user_id: UUID) -> set[UUID]:
+        """Everyone sharing a chat with the user."""
+        chat_ids = await self.chat_ids_of(user_id=user_id)
+        people = await self._store.members_of_chats(chat_ids)
+        return {m.user_id for m in people} - {user_id}
+
+    # -- helpers ----------------------------------------------------------------------
+
+    async def _chat_of_member(self, chat_id: UUID, user_id: UUID) -> Chat:
+        chat = await self._store.get_chat(chat_id)
+        if chat is None:
+            raise NotFound("chat not found", code="chat_not_found")
+        if not await self.is_member(chat_id=chat_id, user_id=user_id):
+            raise Forbidden("you are not a member of this chat", code="not_a_member")
+        return chat
+
+    async def _announce_invite(self, chat: Chat, user_id: UUID) -> None:
+        view = (await self._views(user_id, [chat]))[0]
+        frame = {"type": "chat_invite", "chat": view.model_dump(mode="json")}
+        await self._live.to_user(user_id, frame, join_chat=chat.id)
+
+    async def _views(self, user_id: UUID, chats: list[Chat]) -> list[ChatView]:
+        ids = [c.id for c in chats]
+        counts = await self._store.member_counts(ids)
+        partners = await self._partners(user_id, [c for c in chats if c.type == "direct"])
+        activity = (
+            await self._activity.activity(user_id=user_id, chat_ids=ids) if self._activity else {}
+        )
+        views = []
+        for chat in chats:
+            act = activity.get(chat.id)
+            last = act.last_message if act else None
+            last_seq = act.last_seq if act else 0
+            last_read = min(act.last_read_seq, last_seq) if act else 0
+            views.append(
+                ChatView(
+                    id=chat.id,
+                    type=chat.type,
+                    title=chat.title,
+                    partner=partners.get(chat.id),
+                    members_count=counts.get(chat.id, 0),
+                    owner_id=chat.owner_id,
+                    last_message=last,
+                    last_seq=last_seq,
+                    last_read_seq=last_read,
+                    unread_count=last_seq - last_read,
+                    created_at=chat.created_at,
+                    updated_at=last.created_at if last else chat.created_at,
+                )
+            )
+        return views
+
+    async def _partners(self, user_id: UUID, direct: list[Chat]) -> dict[UUID, PartnerView]:
+        if not direct:
+            return {}
+        people = await self._store.members_of_chats([c.id for c in direct])
+        partner_of = {m.chat_id: m.user_id for m in people if m.user_id != user_id}
+        profiles = await self._users.get_many(user_ids=set(partner_of.values()))
+        return {
+            chat_id: PartnerView(
+                id=p.id, username=p.username, display_name=p.display_name, online=p.online
+            )
+            for chat_id, pid in partner_of.items()
+            if (p := profiles.get(pid)) is not None
+        }

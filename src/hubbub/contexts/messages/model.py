@@ -1,0 +1,68 @@
+"""Message rules: pure, no IO."""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from hubbub.kernel.errors import Invalid
+
+TEXT_MAX = 4096
+REQUEST_ID_MAX = 100
+PAGE_MAX = 200
+SYNC_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message accepted for writing, before it has an id and a seq."""
+
+    chat_id: UUID
+    sender_id: UUID
+    text: str
+    request_id: str | None
+    ai_generated: bool
+
+    @property
+    def idempotency_key(self) -> tuple[UUID, UUID, str] | None:
+        if self.request_id is None:
+            return None
+        return (self.chat_id, self.sender_id, self.request_id)
+
+
+def check_text(text: object) -> str:
+    """The trimmed text, 1–4096 characters."""
+    if not isinstance(text, str):
+        raise Invalid("text: must be a string", code="invalid_text")
+    trimmed = text.strip()
+    if not trimmed:
+        raise Invalid("text: must not be empty", code="invalid_text")
+    if len(trimmed) > TEXT_MAX:
+        raise Invalid(f"text: at most {TEXT_MAX} characters", code="text_too_long")
+    return trimmed
+
+
+def check_request_id(request_id: object) -> str | None:
+    if request_id is None:
+        return None
+    if not isinstance(request_id, str) or not 1 <= len(request_id) <= REQUEST_ID_MAX:
+        raise Invalid(
+            f"request_id: a string of 1–{REQUEST_ID_MAX} characters", code="invalid_request_id"
+        )
+    return request_id
+
+
+def check_cursors(before_id: UUID | None, after_id: UUID | None, after_seq: int | None) -> None:
+    given = [
+        name
+        for name, v in (("before_id", before_id), ("after_id", after_id), ("after_seq", after_seq))
+        if v is not None
+    ]
+    if len(given) > 1:
+        raise Invalid(f"{given[1]}: use only one of before_id, after_id, after_seq")
+    if after_seq is not None and after_seq < 0:
+        raise Invalid("after_seq: must be ≥ 0")
+
+
+def check_seq(seq: object) -> int:
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise Invalid("seq: a non-negative integer", code="invalid_seq")
+    return seq

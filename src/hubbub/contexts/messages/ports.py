@@ -1,0 +1,43 @@
+"""What the messages context needs."""
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from hubbub.contexts.messages.api import ChatActivity, MessageView
+from hubbub.contexts.messages.model import Draft
+
+
+class MessageStore(Protocol):
+    async def append(self, drafts: list[Draft], now: datetime) -> list[tuple[MessageView, bool]]:
+        """Store the drafts in one transaction, in order, with their outbox events.
+
+        Each chat's seq grows by one per new message with no gaps; a draft whose
+        (chat, sender, request_id) exists returns the stored original with False.
+        The sender's read cursor moves to their new message.
+        """
+        ...
+
+    async def get(self, chat_id: UUID, message_id: UUID) -> MessageView | None: ...
+
+    async def page(
+        self, chat_id: UUID, *, below_seq: int | None, above_seq: int | None, limit: int
+    ) -> list[MessageView]:
+        """Up to `limit` messages, ascending; the newest ones when `above_seq` is None."""
+        ...
+
+    async def last_seq(self, chat_id: UUID) -> int: ...
+
+    async def activity(self, user_id: UUID, chat_ids: list[UUID]) -> dict[UUID, ChatActivity]: ...
+
+    async def advance_cursor(self, chat_id: UUID, user_id: UUID, seq: int) -> tuple[int, bool]:
+        """Move the cursor forward to `seq`; (cursor now, whether it moved)."""
+        ...
+
+
+class Membership(Protocol):
+    """Membership answers (owned by the chats context)."""
+
+    async def check_member(self, *, chat_id: UUID, user_id: UUID) -> None:
+        """NotFound for an unknown chat, Forbidden for a non-member."""
+        ...

@@ -1,0 +1,81 @@
+"""/api/v1/chats/{id}/messages and /read: history, sending over REST, read markers."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from hubbub.apis import apis
+from hubbub.contexts.auth.deps import CurrentUser
+from hubbub.contexts.messages.api import MessagePage, MessageView
+from hubbub.http_errors import ERROR_RESPONSES, with_errors
+
+router = APIRouter(prefix="/api/v1/chats", tags=["messages"], responses=ERROR_RESPONSES(401))
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=100_000)
+    request_id: str | None = Field(default=None, max_length=100)
+
+
+class ReadMark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = Field(ge=0)
+
+
+@router.post(
+    "/{chat_id}/messages",
+    status_code=201,
+    response_model=MessageView,
+    responses=with_errors(
+        {200: {"model": MessageView, "description": "A retry: the original message"}}, 403, 404, 422
+    ),
+)
+async def post_message(
+    chat_id: UUID, body: MessageCreate, user: CurrentUser, request: Request, response: Response
+) -> MessageView:
+    """Send a message (201), or get the original back for a repeated request_id (200)."""
+    result = await apis(request).messages.post(
+        sender_id=user.user_id, chat_id=chat_id, text=body.text, request_id=body.request_id
+    )
+    response.status_code = 201 if result.created else 200
+    return result.message
+
+
+@router.get(
+    "/{chat_id}/messages", response_model=MessagePage, responses=ERROR_RESPONSES(403, 404, 422)
+)
+async def history(
+    chat_id: UUID,
+    user: CurrentUser,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before_id: UUID | None = None,
+    after_id: UUID | None = None,
+    after_seq: Annotated[int | None, Query(ge=0)] = None,
+) -> MessagePage:
+    """A keyset page of history in ascending seq (the newest page without a cursor)."""
+    return await apis(request).messages.history(
+        user_id=user.user_id,
+        chat_id=chat_id,
+        limit=limit,
+        before_id=before_id,
+        after_id=after_id,
+        after_seq=after_seq,
+    )
+
+
+@router.post(
+    "/{chat_id}/read",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(403, 404, 422),
+)
+async def mark_read(chat_id: UUID, body: ReadMark, user: CurrentUser, request: Request) -> Response:
+    """Mark everything up to `seq` as read; the other members get a `read` frame."""
+    await apis(request).messages.mark_read(user_id=user.user_id, chat_id=chat_id, seq=body.seq)
+    return Response(status_code=204)

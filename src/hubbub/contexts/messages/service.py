@@ -1,0 +1,140 @@
+"""LocalMessagesApi: the write path (group commit → ack → fan-out) and history."""
+
+from uuid import UUID
+
+import structlog
+
+from hubbub.contexts.messages import model
+from hubbub.contexts.messages.api import ChatActivity, MessagePage, MessageView, PostResult
+from hubbub.contexts.messages.model import Draft
+from hubbub.contexts.messages.ports import Membership, MessageStore
+from hubbub.infra.observability.metrics import MESSAGES_SENT, WRITE_BATCH_SIZE
+from hubbub.kernel.batching import GroupCommitter
+from hubbub.kernel.clock import Clock
+from hubbub.kernel.errors import Invalid, NotFound
+from hubbub.kernel.ports import LiveEvents
+
+log = structlog.get_logger(__name__)
+
+
+class LocalMessagesApi:
+    def __init__(
+        self, *, store: MessageStore, membership: Membership, live: LiveEvents, clock: Clock
+    ) -> None:
+        self._store = store
+        self._membership = membership
+        self._live = live
+        self._clock = clock
+        self._writer: GroupCommitter[tuple[Draft, str | None], tuple[MessageView, bool]] = (
+            GroupCommitter(self._write_batch)
+        )
+
+    async def post(
+        self,
+        *,
+        sender_id: UUID,
+        chat_id: UUID,
+        text: str,
+        request_id: str | None,
+        origin: str | None = None,
+        ai_generated: bool = False,
+    ) -> PostResult:
+        """Check, store (sharing a transaction with concurrent sends), then fan out."""
+        draft = Draft(
+            chat_id=chat_id,
+            sender_id=sender_id,
+            text=model.check_text(text),
+            request_id=model.check_request_id(request_id),
+            ai_generated=ai_generated,
+        )
+        await self._membership.check_member(chat_id=chat_id, user_id=sender_id)
+        message, created = await self._writer.submit((draft, origin))
+        return PostResult(message=message, created=created)
+
+    async def close(self) -> None:
+        """Finish the writes in flight (graceful shutdown)."""
+        await self._writer.close()
+
+    async def _write_batch(
+        self, batch: list[tuple[Draft, str | None]]
+    ) -> list[tuple[MessageView, bool]]:
+        results = await self._store.append([draft for draft, _ in batch], self._clock.now())
+        WRITE_BATCH_SIZE.observe(len(batch))
+        # Committed: fan out here, in seq order, before any caller can send its ack.
+        for (_, origin), (message, created) in zip(batch, results, strict=True):
+            if created:
+                MESSAGES_SENT.inc()
+                frame = {"type": "new_message", "message": message.model_dump(mode="json")}
+                try:
+                    await self._live.to_chat(message.chat_id, frame, skip_connection=origin)
+                except Exception:
+                    # Stored is stored: a fan-out failure must not fail the ack. Clients
+                    # notice the gap in seq and recover it with `sync`.
+                    log.exception("fanout_failed", chat_id=str(message.chat_id))
+        return results
+
+    async def history(
+        self,
+        *,
+        user_id: UUID,
+        chat_id: UUID,
+        limit: int,
+        before_id: UUID | None = None,
+        after_id: UUID | None = None,
+        after_seq: int | None = None,
+    ) -> MessagePage:
+        """A keyset page by seq; `before_id`/`after_id` are turned into seqs first."""
+        model.check_cursors(before_id, after_id, after_seq)
+        await self._membership.check_member(chat_id=chat_id, user_id=user_id)
+        if not 1 <= limit <= model.SYNC_MAX:
+            raise Invalid(f"limit: 1–{model.SYNC_MAX}")
+        if before_id is not None:
+            below = await self._seq_of(chat_id, before_id, "before_id")
+            rows = await self._store.page(chat_id, below_seq=below, above_seq=None, limit=limit + 1)
+            return MessagePage(
+                messages=rows[-limit:], has_previous=len(rows) > limit, has_next=True
+            )
+        if after_id is not None:
+            after_seq = await self._seq_of(chat_id, after_id, "after_id")
+        if after_seq is not None:
+            rows = await self._store.page(
+                chat_id, below_seq=None, above_seq=after_seq, limit=limit + 1
+            )
+            has_previous = after_seq >= 1 and await self._store.last_seq(chat_id) >= 1
+            return MessagePage(
+                messages=rows[:limit], has_previous=has_previous, has_next=len(rows) > limit
+            )
+        rows = await self._store.page(chat_id, below_seq=None, above_seq=None, limit=limit + 1)
+        return MessagePage(messages=rows[-limit:], has_previous=len(rows) > limit, has_next=False)
+
+    async def mark_read(self, *, user_id: UUID, chat_id: UUID, seq: int) -> int:
+        """Advance the read cursor (clamped to the last seq); tell the other members."""
+        seq = model.check_seq(seq)
+        await self._membership.check_member(chat_id=chat_id, user_id=user_id)
+        seq = min(seq, await self._store.last_seq(chat_id))
+        cursor, moved = await self._store.advance_cursor(chat_id, user_id, seq)
+        if moved:
+            frame = {
+                "type": "read",
+                "chat_id": str(chat_id),
+                "user_id": str(user_id),
+                "seq": cursor,
+            }
+            await self._live.to_chat(chat_id, frame, skip_user=user_id)
+        return cursor
+
+    async def activity(self, *, user_id: UUID, chat_ids: list[UUID]) -> dict[UUID, ChatActivity]:
+        """Per-chat last seq, read cursor and last message for one member."""
+        return await self._store.activity(user_id, chat_ids)
+
+    async def catch_up(self, *, user_id: UUID, chat_id: UUID) -> None:
+        """Start a new member's cursor at the chat's current end."""
+        last = await self._store.last_seq(chat_id)
+        if last:
+            await self._store.advance_cursor(chat_id, user_id, last)
+
+    async def _seq_of(self, chat_id: UUID, message_id: UUID, field: str) -> int:
+        found = await self._store.get(chat_id, message_id)
+        if found is None:
+            raise NotFound(f"{field}: no such message in this chat", code="message_not_found")
+        return found.seq

@@ -1,0 +1,5 @@
+"""realtime: the WebSocket gateway, sessions, fan-out, presence and typing."""
+
+from hubbub.contexts.realtime.presence import InMemoryPresence
+
+__all__ = ["InMemoryPresence"]

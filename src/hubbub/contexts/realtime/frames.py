@@ -1,0 +1,86 @@
+"""Client frames: parsed by hand (orjson + a few checks), which is both strict and cheap.
+
+Every problem raises FrameError, answered with an `error` frame; nothing has changed then.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from hubbub.kernel.errors import DomainError, Invalid
+from hubbub.kernel.ids import parse_id
+
+CLIENT_TYPES = ("message", "typing", "read", "sync", "ping", "advice_request")
+
+
+class FrameError(DomainError):
+    status = 400
+    code = "invalid_frame"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFrame:
+    type: str
+    body: dict[str, Any]
+    request_id: str | None
+
+
+def parse(raw: str | bytes) -> ClientFrame:
+    """A frame with a known type and a dict body."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise FrameError("frame is not valid JSON", code="invalid_json") from exc
+    if not isinstance(body, dict):
+        raise FrameError("frame must be a JSON object", code="invalid_frame")
+    request_id = body.get("request_id")
+    request_id = request_id if isinstance(request_id, str) and len(request_id) <= 100 else None
+    kind = body.get("type")
+    if not isinstance(kind, str):
+        raise FrameError("type: required", code="missing_field")
+    if kind not in CLIENT_TYPES:
+        raise FrameError(f"type: unknown frame type {kind[:50]!r}", code="unknown_type")
+    return ClientFrame(type=kind, body=body, request_id=request_id)
+
+
+def chat_id(frame: ClientFrame, default: UUID | None) -> UUID:
+    value = frame.body.get("chat_id")
+    if value is None:
+        if default is None:
+            raise FrameError("chat_id: required", code="missing_field")
+        return default
+    found = parse_id(value) if isinstance(value, str) else None
+    if found is None:
+        raise Invalid("chat_id: not a valid id", code="invalid_field")
+    return found
+
+
+def required(frame: ClientFrame, name: str, kind: type | tuple[type, ...]) -> Any:
+    if name not in frame.body:
+        raise FrameError(f"{name}: required", code="missing_field")
+    value = frame.body[name]
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        raise Invalid(f"{name}: wrong type", code="invalid_field")
+    return value
+
+
+def sync_positions(frame: ClientFrame) -> dict[UUID, int]:
+    chats = required(frame, "chats", dict)
+    if len(chats) > 1000:
+        raise Invalid("chats: at most 1000 chats per sync", code="invalid_field")
+    positions: dict[UUID, int] = {}
+    for key, seq in chats.items():
+        found = parse_id(key)
+        if found is None or isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+            raise Invalid("chats: a map of chat id to last seen seq", code="invalid_field")
+        positions[found] = seq
+    return positions
+
+
+def error_frame(code: str, message: str, request_id: str | None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if request_id is not None:
+        frame["request_id"] = request_id
+    return frame

@@ -1,0 +1,227 @@
+"""The WebSocket session: authenticate, attach to the hub, handle client frames in order.
+
+Frames from one connection are handled one after another, so a client's messages keep the
+order it sent them in; concurrency (and group commit) comes from many connections at once.
+"""
+
+import itertools
+from typing import Any
+from uuid import UUID
+
+import orjson
+import structlog
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from hubbub.contexts.auth import AuthApi
+from hubbub.contexts.auth.deps import bearer_token
+from hubbub.contexts.chats import ChatsApi
+from hubbub.contexts.messages import MessagesApi
+from hubbub.contexts.realtime import frames
+from hubbub.contexts.realtime.connection import Connection
+from hubbub.contexts.realtime.hub import Hub
+from hubbub.contexts.realtime.presence import InMemoryPresence
+from hubbub.contexts.users import UsersApi
+from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
+from hubbub.infra.ratelimit import RateLimiter
+from hubbub.kernel.clock import Clock, iso
+from hubbub.kernel.errors import DomainError
+from hubbub.kernel.ids import new_id, parse_id
+
+log = structlog.get_logger(__name__)
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_BIG = 1009
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        auth: AuthApi,
+        users: UsersApi,
+        chats: ChatsApi,
+        messages: MessagesApi,
+        hub: Hub,
+        presence: InMemoryPresence,
+        rate_limiter: RateLimiter,
+        clock: Clock,
+        max_frame_bytes: int,
+        send_queue: int,
+    ) -> None:
+        self._auth = auth
+        self._users = users
+        self._chats = chats
+        self._messages = messages
+        self._hub = hub
+        self._presence = presence
+        self._limiter = rate_limiter
+        self._clock = clock
+        self._max_frame = max_frame_bytes
+        self._send_queue = send_queue
+        self._frame_counter = itertools.count(1)
+
+    async def serve(self, websocket: WebSocket) -> None:
+        """The whole life of one connection."""
+        token = websocket.query_params.get("token") or bearer_token(
+            websocket.headers.get("authorization")
+        )
+        try:
+            principal = self._auth.authenticate(token or "")
+        except DomainError:
+            await websocket.accept()
+            await websocket.close(CLOSE_UNAUTHORIZED, "invalid or missing token")
+            return
+        raw_default = websocket.query_params.get("chat_id")
+        default_chat = parse_id(raw_default) if raw_default else None
+        await websocket.accept()
+        conn = Connection(
+            conn_id=new_id().hex,
+            user_id=principal.user_id,
+            send=websocket.send_text,
+            close=websocket.close,
+            max_queue=self._send_queue,
+        )
+        conn.start()
+        WS_CONNECTIONS.inc()
+        try:
+            await self._hub.attach(conn, await self._chats.chat_ids_of(user_id=conn.user_id))
+            if self._presence.connect(conn.user_id):
+                await self._announce_presence(conn.user_id, "user_online")
+            await self._read_loop(websocket, conn, default_chat)
+        finally:
+            WS_CONNECTIONS.dec()
+            await self._hub.detach(conn)
+            await conn.stop()
+            if self._presence.disconnect(conn.user_id):
+                await self._went_offline(conn.user_id)
+
+    async def _read_loop(
+        self, websocket: WebSocket, conn: Connection, default_chat: UUID | None
+    ) -> None:
+        while True:
+            try:
+                message = await websocket.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None:
+                raw = message.get("bytes") or b""
+            if len(raw) > self._max_frame:  # the server limit normally closes first
+                await websocket.close(CLOSE_TOO_BIG, "frame too large")
+                return
+            await self._handle(conn, raw, default_chat)
+
+    async def _handle(self, conn: Connection, raw: str | bytes, default_chat: UUID | None) -> None:
+        frame: frames.ClientFrame | None = None
+        structlog.contextvars.bind_contextvars(
+            request_id=f"{conn.id[:12]}-{next(self._frame_counter)}", user_id=str(conn.user_id)
+        )
+        try:
+            frame = frames.parse(raw)
+            await self._limiter.hit(f"ws:{conn.user_id}")
+            await self._dispatch(conn, frame, default_chat)
+        except DomainError as exc:
+            WS_ERRORS.labels(exc.code).inc()
+            self._send(
+                conn, frames.error_frame(exc.code, exc.message, frame.request_id if frame else None)
+            )
+        except Exception:
+            log.exception("ws_frame_failed")
+            WS_ERRORS.labels("internal_error").inc()
+            self._send(
+                conn,
+                frames.error_frame(
+                    "internal_error", "internal error", frame.request_id if frame else None
+                ),
+            )
+
+    async def _dispatch(
+        self, conn: Connection, frame: frames.ClientFrame, default_chat: UUID | None
+    ) -> None:
+        kind = frame.type
+        if kind == "message":
+            await self._on_message(conn, frame, default_chat)
+        elif kind == "ping":
+            self._send(conn, {"type": "pong"})
+        elif kind == "typing":
+            chat_id = frames.chat_id(frame, default_chat)
+            is_typing = frames.required(frame, "is_typing", bool)
+            await self._chats.check_member(chat_id=chat_id, user_id=conn.user_id)
+            typing = {
+                "type": "typing",
+                "chat_id": str(chat_id),
+                "user_id": str(conn.user_id),
+                "is_typing": is_typing,
+            }
+            await self._hub.to_chat(chat_id, typing, skip_user=conn.user_id)
+        elif kind == "read":
+            chat_id = frames.chat_id(frame, default_chat)
+            seq = frames.required(frame, "seq", int)
+            await self._messages.mark_read(user_id=conn.user_id, chat_id=chat_id, seq=seq)
+        elif kind == "sync":
+            await self._on_sync(conn, frames.sync_positions(frame))
+        else:  # advice_request: the assistant is not part of this build yet
+            raise DomainError(
+                "the AI assistant is not enabled on this server", code="ai_unavailable"
+            )
+
+    async def _on_message(
+        self, conn: Connection, frame: frames.ClientFrame, default_chat: UUID | None
+    ) -> None:
+        chat_id = frames.chat_id(frame, default_chat)
+        text = frames.required(frame, "text", str)
+        request_id = frames.required(frame, "request_id", str)
+        result = await self._messages.post(
+            sender_id=conn.user_id,
+            chat_id=chat_id,
+            text=text,
+            request_id=request_id,
+            origin=conn.id,
+        )
+        message = result.message
+        self._send(
+            conn,
+            {
+                "type": "message_sent",
+                "request_id": request_id,
+                "chat_id": str(message.chat_id),
+                "message_id": str(message.id),
+                "seq": message.seq,
+                "created_at": iso(message.created_at),
+                "status": "delivered",
+            },
+        )
+
+    async def _on_sync(self, conn: Connection, positions: dict[UUID, int]) -> None:
+        for chat_id, seen in positions.items():
+            page = await self._messages.history(
+                user_id=conn.user_id, chat_id=chat_id, limit=500, after_seq=seen
+            )
+            for message in page.messages:
+                self._send(
+                    conn, {"type": "new_message", "message": message.model_dump(mode="json")}
+                )
+            if page.has_next:
+                self._send(conn, {"type": "sync_truncated", "chat_id": str(chat_id)})
+
+    def _send(self, conn: Connection, frame: dict[str, Any]) -> None:
+        conn.push(orjson.dumps(frame).decode())
+
+    async def _announce_presence(self, user_id: UUID, event: str) -> None:
+        frame = {
+            "type": "presence",
+            "event": event,
+            "user_id": str(user_id),
+            "timestamp": iso(self._clock.now()),
+        }
+        for contact in await self._chats.contacts_of(user_id=user_id):
+            await self._hub.to_user(contact, frame)
+
+    async def _went_offline(self, user_id: UUID) -> None:
+        try:
+            await self._users.touch_last_seen(user_id=user_id, at=self._clock.now())
+            await self._announce_presence(user_id, "user_offline")
+        except Exception:
+            log.exception("presence_offline_failed", user_id=str(user_id))

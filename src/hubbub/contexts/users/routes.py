@@ -1,0 +1,55 @@
+"""/api/v1/users: profiles and search."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from hubbub.apis import apis
+from hubbub.contexts.auth.deps import CurrentUser
+from hubbub.contexts.users.api import ProfileUpdate, UserView
+from hubbub.http_errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=ERROR_RESPONSES(401))
+
+
+class UserList(BaseModel):
+    users: list[UserView]
+
+
+class ProfilePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, max_length=100)
+    discoverable: bool | None = None
+
+
+@router.get("/me", response_model=UserView)
+async def me(user: CurrentUser, request: Request) -> UserView:
+    """The caller's own profile."""
+    return await apis(request).users.get(user_id=user.user_id)
+
+
+@router.patch("/me", response_model=UserView, responses=ERROR_RESPONSES(422))
+async def update_me(body: ProfilePatch, user: CurrentUser, request: Request) -> UserView:
+    """Change the caller's display name or discoverability."""
+    change = ProfileUpdate(display_name=body.display_name, discoverable=body.discoverable)
+    return await apis(request).users.update(user_id=user.user_id, change=change)
+
+
+@router.get("", response_model=UserList, responses=ERROR_RESPONSES(422))
+async def search(
+    user: CurrentUser,
+    request: Request,
+    query: Annotated[str, Query(min_length=1, max_length=50)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> UserList:
+    """Users whose username starts with `query`."""
+    return UserList(users=await apis(request).users.search(prefix=query, limit=limit))
+
+
+@router.get("/{user_id}", response_model=UserView, responses=ERROR_RESPONSES(404, 422))
+async def get_user(user_id: UUID, user: CurrentUser, request: Request) -> UserView:
+    """A profile by id."""
+    return await apis(request).users.get(user_id=user_id)

@@ -1,0 +1,1 @@
+"""Entry points: the ASGI app (REST + WebSocket), workers."""

@@ -1,0 +1,82 @@
+"""create_app(): the FastAPI application of a process (REST, WebSocket, ops endpoints)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from hubbub import __version__
+from hubbub.bootstrap import Container
+from hubbub.contexts.auth.routes import router as auth_router
+from hubbub.contexts.chats.routes import router as chats_router
+from hubbub.contexts.messages.routes import router as messages_router
+from hubbub.contexts.realtime.routes import router as realtime_router
+from hubbub.contexts.users.routes import router as users_router
+from hubbub.http_errors import install_error_handlers
+from hubbub.infra.observability.middleware import BodyLimitMiddleware, RequestContextMiddleware
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+def create_app(container: Container) -> FastAPI:
+    """The app for `container`; its lifespan starts and stops the container."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await container.start()
+        try:
+            yield
+        finally:
+            await container.stop()
+
+    app = FastAPI(
+        title="hubbub",
+        version=__version__,
+        description="A real-time messenger whose chats can be bound to an AI assistant.",
+        lifespan=lifespan,
+    )
+    app.state.apis = container.apis
+    app.state.gateway = container.gateway
+    app.state.container = container
+    install_error_handlers(app)
+    for router in (auth_router, users_router, chats_router, messages_router, realtime_router):
+        app.include_router(router)
+    _add_ops_routes(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def _add_ops_routes(app: FastAPI) -> None:
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    async def healthz() -> Health:
+        """The process is alive."""
+        return Health(status="ok")
+
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        tags=["operations"],
+        responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        """Every configured dependency (database, fan-out, bus) answers."""
+        checks = await request.app.state.container.readiness()
+        ready = all(v == "ok" for v in checks.values())
+        body = Readiness(status="ok" if ready else "unavailable", checks=checks)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,92 @@
+"""The error body of the contract, its OpenAPI description, and the exception handlers."""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from hubbub.kernel.errors import DomainError, RateLimited
+
+log = structlog.get_logger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every non-2xx answer: `{"error": {"code", "message"}}`."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    400: "Malformed JSON",
+    401: "Missing, invalid or expired token",
+    403: "Not allowed (e.g. not a member)",
+    404: "Unknown resource",
+    409: "Conflict",
+    413: "Body too large",
+    422: "Validation failure",
+    429: "Rate limited (see Retry-After)",
+}
+
+
+def ERROR_RESPONSES(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the given error statuses (plus 401 and 429, always possible)."""
+    wanted = sorted({*statuses, 429})
+    return {s: {"model": ErrorBody, "description": _DESCRIPTIONS[s]} for s in wanted}
+
+
+def with_errors(ok: dict[int, dict[str, Any]], *statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`ERROR_RESPONSES` plus extra success answers (e.g. 200 beside the usual 201)."""
+    return {**ok, **ERROR_RESPONSES(*statuses)}
+
+
+def error_response(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every failure to the contract's error body."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, RateLimited):
+            return error_response(
+                exc.status, exc.code, exc.message, **{"Retry-After": str(exc.retry_after)}
+            )
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "invalid_json", "request body is not valid JSON")
+        return error_response(422, "validation_error", describe_validation(errors))
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", exc_info=exc)
+        return error_response(500, "internal_error", "internal error")
+
+
+def describe_validation(errors: Any) -> str:
+    """`field: problem; field: problem`, naming the offending fields as the contract asks."""
+    parts = []
+    for error in errors:
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(location) or "body"
+        parts.append(f"{field}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"

@@ -1,0 +1,1 @@
+"""Adapters: the database, the bus, the fan-out, observability."""

@@ -1,0 +1,101 @@
+"""In-process bus: one ordered queue per (topic, group), consumed by the same handlers that
+a broker would feed. Like a broker, a handler that raises gets the record again (a bounded
+number of times, with backoff), and every group sees every record."""
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import structlog
+
+from hubbub.kernel.ports import BusHandler
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class _Group:
+    topic: str
+    name: str
+    handler: BusHandler
+    queue: asyncio.Queue[tuple[str, bytes]] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+
+
+class InMemoryBus:
+    def __init__(self, *, max_attempts: int = 5, retry_base_seconds: float = 0.05) -> None:
+        self._groups: dict[str, list[_Group]] = defaultdict(list)
+        self._max_attempts = max_attempts
+        self._retry_base = retry_base_seconds
+        self._running = False
+
+    async def start(self) -> None:
+        self._running = True
+        for groups in self._groups.values():
+            for group in groups:
+                self._start_group(group)
+
+    async def stop(self) -> None:
+        self._running = False
+        for groups in self._groups.values():
+            for group in groups:
+                await self._drain(group)
+
+    async def publish(self, topic: str, key: str, payload: bytes) -> None:
+        for group in self._groups.get(topic, ()):
+            group.queue.put_nowait((key, payload))
+
+    def subscribe(self, topic: str, group: str, handler: BusHandler) -> None:
+        entry = _Group(topic=topic, name=group, handler=handler)
+        self._groups[topic].append(entry)
+        if self._running:
+            self._start_group(entry)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def join(self) -> None:
+        """Wait until every queued record has been handled (for tests and shutdown)."""
+        for groups in list(self._groups.values()):
+            for group in groups:
+                await group.queue.join()
+
+    def _start_group(self, group: _Group) -> None:
+        group.task = asyncio.create_task(
+            self._consume(group), name=f"bus:{group.topic}:{group.name}"
+        )
+
+    async def _drain(self, group: _Group) -> None:
+        if group.task is None:
+            return
+        try:
+            await asyncio.wait_for(group.queue.join(), timeout=5)
+        except TimeoutError:
+            log.warning("bus_stop_with_pending", topic=group.topic, group=group.name)
+        group.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await group.task
+        group.task = None
+
+    async def _consume(self, group: _Group) -> None:
+        while True:
+            key, payload = await group.queue.get()
+            try:
+                await self._handle(group, key, payload)
+            finally:
+                group.queue.task_done()
+
+    async def _handle(self, group: _Group, key: str, payload: bytes) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await group.handler(key, payload)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "bus_handler_failed", topic=group.topic, group=group.name, attempt=attempt
+                )
+                await asyncio.sleep(self._retry_base * 2 ** (attempt - 1))
+        log.error("bus_record_dead_lettered", topic=group.topic, group=group.name, key=key)

@@ -1,0 +1,140 @@
+"""The transactional outbox: events written in the same transaction as the change they
+describe, and relayed to the durable bus after commit.
+
+A relay that dies between publishing and deleting republishes on restart: delivery is
+at-least-once and consumers are idempotent. Several relays may run against PostgreSQL
+(`FOR UPDATE SKIP LOCKED` hands each row to one of them); SQLite has one process.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+
+import orjson
+import structlog
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hubbub.infra.db.engine import Database
+from hubbub.infra.db.schema import UtcDateTime, metadata
+from hubbub.kernel.clock import SystemClock
+from hubbub.kernel.events import Event
+from hubbub.kernel.ports import Bus
+
+log = structlog.get_logger(__name__)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("topic", String(200), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+async def add_to_outbox(conn: AsyncConnection, events: Iterable[Event]) -> None:
+    """Write `events` in the caller's transaction."""
+    now = SystemClock().now()
+    rows = [
+        {
+            "topic": e.topic,
+            "key": e.key,
+            "payload": orjson.dumps(e.to_payload()),
+            "created_at": now,
+        }
+        for e in events
+    ]
+    if rows:
+        await conn.execute(insert(outbox), rows)
+
+
+class OutboxRelay:
+    """Moves outbox rows to the bus, oldest first; wakes on commit, polls as a safety net."""
+
+    def __init__(
+        self, db: Database, bus: Bus, *, batch_size: int = 200, poll_seconds: float = 1.0
+    ) -> None:
+        self._db = db
+        self._bus = bus
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        db.on_commit(self._wake.set)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        await self.relay_pending()  # whatever was committed before stop still leaves
+
+    async def relay_pending(self) -> int:
+        """Relay everything currently in the outbox; returns how many rows moved."""
+        moved = 0
+        while True:
+            batch = await self._relay_batch()
+            moved += batch
+            if batch < self._batch_size:
+                return moved
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.relay_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox_relay_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+
+    async def _relay_batch(self) -> int:
+        if self._db.is_sqlite:
+            return await self._relay_batch_single_process()
+        async with self._db.write(notify=False) as conn:
+            query = (
+                select(outbox)
+                .order_by(outbox.c.id)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            rows = (await conn.execute(query)).all()
+            for row in rows:
+                await self._bus.publish(row.topic, row.key, row.payload)
+            if rows:
+                await conn.execute(delete(outbox).where(outbox.c.id.in_([r.id for r in rows])))
+        return len(rows)
+
+    async def _relay_batch_single_process(self) -> int:
+        # SQLite has one writer: publishing while holding it would stall every message
+        # write, so read, publish, then delete. Only one relay runs on SQLite.
+        async with self._db.read() as conn:
+            query = select(outbox).order_by(outbox.c.id).limit(self._batch_size)
+            rows = (await conn.execute(query)).all()
+        for row in rows:
+            await self._bus.publish(row.topic, row.key, row.payload)
+        if rows:
+            async with self._db.write(notify=False) as conn:
+                await conn.execute(delete(outbox).where(outbox.c.id.in_([r.id for r in rows])))
+        return len(rows)

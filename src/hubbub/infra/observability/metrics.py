@@ -1,0 +1,31 @@
+"""Prometheus metrics. Names follow ARCHITECTURE.md (`hubbub_*`)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+WS_CONNECTIONS = Gauge("hubbub_ws_connections", "Open WebSocket connections on this process")
+MESSAGES_SENT = Counter("hubbub_messages_sent_total", "Messages durably stored (new, not retries)")
+MESSAGES_DELIVERED = Counter(
+    "hubbub_messages_delivered_total", "new_message frames written to client sockets"
+)
+DELIVERY_SECONDS = Histogram(
+    "hubbub_delivery_seconds",
+    "From commit of a message to its frame being written to a socket",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+WS_FRAMES_DROPPED = Counter(
+    "hubbub_ws_frames_dropped_total", "Droppable frames (typing, presence) shed under pressure"
+)
+WS_SLOW_CLOSED = Counter(
+    "hubbub_ws_slow_consumers_closed_total", "Connections closed because their queue stayed full"
+)
+WS_ERRORS = Counter("hubbub_ws_error_frames_total", "error frames sent, by code", ["code"])
+HTTP_DURATION = Histogram(
+    "hubbub_http_request_duration_seconds",
+    "HTTP request duration",
+    ["method", "route", "status"],
+)
+WRITE_BATCH_SIZE = Histogram(
+    "hubbub_message_write_batch_size",
+    "Messages committed per group-commit transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)

@@ -1,0 +1,98 @@
+"""Settings: environment (`HUBBUB_*`) first, then `.env`, then an optional YAML file."""
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+
+class Settings(BaseSettings):
+    """Every knob of hubbub. Defaults give the embedded, one-process system."""
+
+    model_config = SettingsConfigDict(env_prefix="HUBBUB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path(".hubbub")
+    database_url: str | None = None
+    fanout_url: str = "memory://"
+    bus_url: str = "memory://"
+    redis_url: str | None = None
+    config_file: Path | None = None
+
+    jwt_secret: str | None = None
+    jwt_ttl_seconds: int = Field(default=86400, ge=60)
+
+    rate_limit_per_minute: int = Field(default=100, ge=1)
+    ws_rate_limit_per_minute: int = Field(default=1200, ge=1)
+
+    ws_max_frame_bytes: int = 64 * 1024
+    ws_send_queue: int = Field(default=512, ge=8)
+    ws_heartbeat_seconds: float = Field(default=20.0, gt=0)
+    ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
+    http_max_body_bytes: int = 1024 * 1024
+
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    migrate_on_start: bool | None = None
+    shutdown_grace_seconds: float = 10.0
+
+    log_level: str = "info"
+    log_format: Literal["json", "console"] = "json"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or SQLite inside the data dir (the embedded default)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'hubbub.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def should_migrate_on_start(self) -> bool:
+        """Embedded SQLite migrates itself; shared databases migrate once (`hubbub db upgrade`)."""
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.is_sqlite
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            _YamlSource(settings_cls),
+            file_secret_settings,
+        )
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads the YAML file named by `HUBBUB_CONFIG_FILE`, if any (lowest priority)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        import os
+
+        path = os.environ.get("HUBBUB_CONFIG_FILE")
+        if not path:
+            return {}
+        with open(path, encoding="utf-8") as handle:
+            loaded = yaml.safe_load(handle) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path} must hold a mapping of settings")
+        return {str(key).lower(): value for key, value in loaded.items()}

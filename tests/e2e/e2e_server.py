@@ -1,0 +1,145 @@
+"""Run the real `python -m hubbub serve` process for the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+
+SRC_DIR = Path(__file__).resolve().parents[2] / "src"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+DEFAULT_RATE_LIMIT = 100_000
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """One hubbub server subprocess on its own data dir; it can be restarted on the same dir."""
+
+    live: ClassVar[list[ServerProcess]] = []
+
+    def __init__(self, data_dir: Path, *, rate_limit: int = DEFAULT_RATE_LIMIT) -> None:
+        self.data_dir = data_dir
+        self.rate_limit = rate_limit
+        self.log_path = data_dir.with_name(f"{data_dir.name}.log")
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes]:
+        assert self._proc is not None, "server not started"
+        return self._proc
+
+    def start(self) -> None:
+        """Spawn the server on a fresh port and block until GET /healthz answers 200."""
+        self.port = free_port()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {key: value for key, value in os.environ.items() if not key.startswith("HUBBUB_")}
+        env.update(
+            HUBBUB_DATA_DIR=str(self.data_dir),
+            HUBBUB_RATE_LIMIT_PER_MINUTE=str(self.rate_limit),
+            HUBBUB_LOG_LEVEL="warning",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")])),
+        )
+        argv = [sys.executable, "-m", "hubbub", "serve", "--host", "127.0.0.1"]
+        with self.log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                [*argv, "--port", str(self.port)],
+                env=env,
+                cwd=self.data_dir.parent,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        ServerProcess.live.append(self)
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                code = self.proc.poll()
+                if code is not None:
+                    self._forget()
+                    raise RuntimeError(f"hubbub exited with {code} on start:\n{self.log_tail()}")
+                try:
+                    if client.get(f"{self.base_url}/healthz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"hubbub not healthy after {START_TIMEOUT}s:\n{self.log_tail()}")
+
+    def terminate(self) -> None:
+        """Send SIGTERM without waiting."""
+        self.proc.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int:
+        """Wait for the process to exit and return its exit code."""
+        code = self.proc.wait(timeout)
+        self._forget()
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL the process and reap it."""
+        self.proc.kill()
+        self.wait(STOP_TIMEOUT)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if the process is still running after STOP_TIMEOUT."""
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self.terminate()
+            try:
+                self.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._forget()
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The last lines the server wrote to stdout/stderr."""
+        if not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _forget(self) -> None:
+        if self in ServerProcess.live:
+            ServerProcess.live.remove(self)
+
+
+@contextmanager
+def running_server(
+    data_dir: Path, *, rate_limit: int = DEFAULT_RATE_LIMIT
+) -> Iterator[ServerProcess]:
+    """Start a server for the duration of the block and always stop it afterwards."""
+    server = ServerProcess(data_dir, rate_limit=rate_limit)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
