@@ -38,14 +38,16 @@ _DESCRIPTIONS = {
 
 
 def ERROR_RESPONSES(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the given error statuses (plus 401 and 429, always possible)."""
+    """OpenAPI `responses` for the given error statuses (plus 429, always possible)."""
     wanted = sorted({*statuses, 429})
     return {s: {"model": ErrorBody, "description": _DESCRIPTIONS[s]} for s in wanted}
 
 
 def with_errors(ok: dict[int, dict[str, Any]], *statuses: int) -> dict[int | str, dict[str, Any]]:
     """`ERROR_RESPONSES` plus extra success answers (e.g. 200 beside the usual 201)."""
-    return {**ok, **ERROR_RESPONSES(*statuses)}
+    responses = ERROR_RESPONSES(*statuses)
+    responses.update(ok)
+    return responses
 
 
 def error_response(status: int, code: str, message: str, **headers: str) -> JSONResponse:
