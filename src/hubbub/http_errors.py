@@ -1,5 +1,6 @@
 """The error body of the contract, its OpenAPI description, and the exception handlers."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -43,10 +44,13 @@ def ERROR_RESPONSES(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorBody, "description": _DESCRIPTIONS[s]} for s in wanted}
 
 
-def with_errors(ok: dict[int, dict[str, Any]], *statuses: int) -> dict[int | str, dict[str, Any]]:
+def with_errors(
+    ok: Mapping[int, dict[str, Any]], *statuses: int
+) -> dict[int | str, dict[str, Any]]:
     """`ERROR_RESPONSES` plus extra success answers (e.g. 200 beside the usual 201)."""
     responses = ERROR_RESPONSES(*statuses)
-    responses.update(ok)
+    for status, answer in ok.items():
+        responses[status] = answer
     return responses
 
 
