@@ -58,6 +58,9 @@ SERVER_PID=""
 DATA_DIR=""
 
 start_server() {  # $1 = label
+  if curl -fsS "$URL/healthz" >/dev/null 2>&1; then
+    echo "something already answers on $URL: stop it or pass --port" >&2; exit 1
+  fi
   DATA_DIR="$(mktemp -d /tmp/hubbub-bench.XXXXXX)"
   local log="$OUT/server-$1.log"
   if [[ "$SERVER" == mock ]]; then

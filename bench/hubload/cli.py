@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import uvloop
 
@@ -153,8 +154,8 @@ async def amain(a: argparse.Namespace) -> int:
             print(f"server at {a.url} does not answer /healthz", file=sys.stderr)
             return 2
         result = await _run(a, hub)
-    except SetupError as exc:
-        print(f"set-up failed: {exc}", file=sys.stderr)
+    except (SetupError, httpx.HTTPError) as exc:
+        print(f"set-up failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
     finally:
         await hub.close()

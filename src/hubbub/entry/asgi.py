@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
@@ -39,7 +40,8 @@ def create_app(container: Container) -> FastAPI:
         finally:
             await container.stop()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets are served by hubbub itself: there may be no CDN to reach.
+    app = FastAPIOffline(
         title="hubbub",
         version=__version__,
         description="A real-time messenger whose chats can be bound to an AI assistant.",

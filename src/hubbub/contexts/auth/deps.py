@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 
 from hubbub.apis import apis
@@ -25,6 +26,7 @@ async def current_principal(request: Request) -> Principal:
         raise Unauthorized("missing bearer token", code="missing_token")
     found = apis(request)
     principal = found.auth.authenticate(token)
+    structlog.contextvars.bind_contextvars(user_id=str(principal.user_id))
     await found.rate_limiter.hit(f"user:{principal.user_id}")
     return principal
 
