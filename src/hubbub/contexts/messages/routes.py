@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.apis import apis
-from hubbub.contexts.auth.deps import CurrentUser
+from hubbub.contexts.auth import CurrentUser
 from hubbub.contexts.messages.api import MessagePage, MessageView
 from hubbub.http_errors import ERROR_RESPONSES, with_errors
 

@@ -12,8 +12,7 @@ import orjson
 import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from hubbub.contexts.auth import AuthApi
-from hubbub.contexts.auth.deps import bearer_token
+from hubbub.contexts.auth import AuthApi, bearer_token
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.realtime import frames

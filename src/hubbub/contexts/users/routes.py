@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.apis import apis
-from hubbub.contexts.auth.deps import CurrentUser
+from hubbub.contexts.auth import CurrentUser
 from hubbub.contexts.users.api import ProfileUpdate, UserView
 from hubbub.http_errors import ERROR_RESPONSES
 
