@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Index,
     Integer,
     String,
@@ -22,13 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.contexts.messages.api import ChatActivity, MessageBrief, MessageView
 from hubbub.contexts.messages.events import MessagePosted
 from hubbub.contexts.messages.model import Draft
 from hubbub.infra.db import Database, metadata
-from hubbub.infra.db.outbox import add_to_outbox
+from hubbub.infra.db.outbox import add_to_outbox_sync
 from hubbub.infra.db.schema import UtcDateTime, uuid_column_type
 from hubbub.kernel.ids import new_id
 
@@ -75,8 +75,7 @@ class SqlMessageStore:
 
     async def append(self, drafts: list[Draft], now: datetime) -> list[tuple[MessageView, bool]]:
         try:
-            async with self._db.write() as conn:
-                return await self._append_txn(conn, drafts, now)
+            return await self._db.run_write(lambda conn: self._append_txn(conn, drafts, now))
         except IntegrityError:
             if len(drafts) == 1:
                 raise
@@ -84,25 +83,18 @@ class SqlMessageStore:
         # that the retry finds its original and the other drafts are not held back by it.
         results: list[tuple[MessageView, bool]] = []
         for draft in drafts:
-            results.extend(await self._append_with_retry(draft, now))
+            results.extend(
+                await self._db.run_write(lambda conn, d=draft: self._append_txn(conn, [d], now))  # type: ignore[misc]
+            )
         return results
 
-    async def _append_with_retry(
-        self, draft: Draft, now: datetime
-    ) -> list[tuple[MessageView, bool]]:
-        for attempt in range(2):
-            try:
-                async with self._db.write() as conn:
-                    return await self._append_txn(conn, [draft], now)
-            except IntegrityError:
-                if attempt == 1:
-                    raise
-        raise AssertionError("unreachable")
+    # The transaction body is synchronous so that, on SQLite, a whole batch costs one hop to
+    # the writer thread; see Database.run_write. Five statements, whatever the batch size.
 
-    async def _append_txn(
-        self, conn: AsyncConnection, drafts: list[Draft], now: datetime
+    def _append_txn(
+        self, conn: Connection, drafts: list[Draft], now: datetime
     ) -> list[tuple[MessageView, bool]]:
-        existing = await self._existing_txn(conn, drafts)
+        existing = self._existing_txn(conn, drafts)
         # Drafts that are new, each idempotency key once (a retry racing its original
         # inside one batch gets the original's result).
         fresh: list[Draft] = []
@@ -115,12 +107,12 @@ class SqlMessageStore:
         by_chat: dict[UUID, list[Draft]] = defaultdict(list)
         for draft in fresh:
             by_chat[draft.chat_id].append(draft)
+        ids = {chat_id: [new_id() for _ in group] for chat_id, group in by_chat.items()}
+        last_seqs = self._bump_heads_txn(conn, ids)
         written: dict[int, MessageView] = {}
-        for chat_id, chat_drafts in by_chat.items():
-            ids = [new_id() for _ in chat_drafts]
-            last = await self._bump_head_txn(conn, chat_id, len(chat_drafts), ids[-1])
-            first = last - len(chat_drafts) + 1
-            for offset, (draft, message_id) in enumerate(zip(chat_drafts, ids, strict=True)):
+        for chat_id, group in by_chat.items():
+            first = last_seqs[chat_id] - len(group) + 1
+            for offset, (draft, message_id) in enumerate(zip(group, ids[chat_id], strict=True)):
                 written[id(draft)] = MessageView(
                     id=message_id,
                     chat_id=chat_id,
@@ -133,9 +125,9 @@ class SqlMessageStore:
                 )
         views = list(written.values())
         if views:
-            await conn.execute(insert(messages), [_message_row(v) for v in views])
-            await self._advance_senders_txn(conn, views)
-            await add_to_outbox(conn, [_posted(v) for v in views])
+            conn.execute(insert(messages), [_message_row(v) for v in views])
+            self._advance_senders_txn(conn, views)
+            add_to_outbox_sync(conn, [_posted(v) for v in views])
         by_key = {
             (v.chat_id, v.sender_id, v.request_id): v for v in views if v.request_id is not None
         }
@@ -150,8 +142,8 @@ class SqlMessageStore:
             results.append((original, False))
         return results
 
-    async def _existing_txn(
-        self, conn: AsyncConnection, drafts: list[Draft]
+    def _existing_txn(
+        self, conn: Connection, drafts: list[Draft]
     ) -> dict[tuple[UUID, UUID, str], MessageView | None]:
         keys = {d.idempotency_key for d in drafts if d.idempotency_key is not None}
         if not keys:
@@ -159,37 +151,46 @@ class SqlMessageStore:
         query = select(messages).where(
             tuple_(messages.c.chat_id, messages.c.sender_id, messages.c.request_id).in_(keys)
         )
-        rows = (await conn.execute(query)).all()
         found: dict[tuple[UUID, UUID, str], MessageView | None] = {}
-        for row in rows:
+        for row in conn.execute(query):
             view = _view(row._mapping)
             found[(view.chat_id, view.sender_id, view.request_id or "")] = view
         return found
 
-    async def _bump_head_txn(
-        self, conn: AsyncConnection, chat_id: UUID, count: int, last_id: UUID
-    ) -> int:
-        insert_head = self._insert(heads).values(
-            chat_id=chat_id, last_seq=count, last_message_id=last_id
-        )
-        statement = insert_head.on_conflict_do_update(
-            index_elements=[heads.c.chat_id],
-            set_={"last_seq": heads.c.last_seq + count, "last_message_id": last_id},
-        ).returning(heads.c.last_seq)
-        return int((await conn.execute(statement)).scalar_one())
+    def _bump_heads_txn(self, conn: Connection, ids: dict[UUID, list[UUID]]) -> dict[UUID, int]:
+        """Advance each chat's counter by its number of new messages; the new last seqs.
 
-    async def _advance_senders_txn(self, conn: AsyncConnection, views: list[MessageView]) -> None:
+        The upsert takes each counter row's lock until commit, which is what keeps seqs
+        gapless when several processes write to one chat.
+        """
+        if not ids:
+            return {}
+        rows = [
+            {"chat_id": chat_id, "last_seq": len(group), "last_message_id": group[-1]}
+            for chat_id, group in ids.items()
+        ]
+        statement = self._insert(heads).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[heads.c.chat_id],
+            set_={
+                "last_seq": heads.c.last_seq + statement.excluded.last_seq,
+                "last_message_id": statement.excluded.last_message_id,
+            },
+        )
+        returned = conn.execute(statement.returning(heads.c.chat_id, heads.c.last_seq))
+        return {row.chat_id: int(row.last_seq) for row in returned}
+
+    def _advance_senders_txn(self, conn: Connection, views: list[MessageView]) -> None:
         # Own messages are never unread: sending moves the sender's cursor to it.
         newest: dict[tuple[UUID, UUID], int] = {}
         for v in views:
             key = (v.chat_id, v.sender_id)
             newest[key] = max(newest.get(key, 0), v.seq)
         rows = [{"chat_id": c, "user_id": u, "last_read_seq": s} for (c, u), s in newest.items()]
-        for row in rows:
-            await conn.execute(self._cursor_upsert(row))
+        conn.execute(self._cursor_upsert(rows))
 
-    def _cursor_upsert(self, row: dict[str, Any]) -> Any:
-        statement = self._insert(cursors).values(row)
+    def _cursor_upsert(self, rows: list[dict[str, Any]]) -> Any:
+        statement = self._insert(cursors).values(rows)
         return statement.on_conflict_do_update(
             index_elements=[cursors.c.chat_id, cursors.c.user_id],
             set_={
@@ -270,7 +271,7 @@ class SqlMessageStore:
             if before is not None and before >= seq:
                 return int(before), False
             row = {"chat_id": chat_id, "user_id": user_id, "last_read_seq": seq}
-            await conn.execute(self._cursor_upsert(row))
+            await conn.execute(self._cursor_upsert([row]))
             after = (await conn.execute(query)).scalar_one()
         return int(after), int(after) != int(before or 0)
 

@@ -9,12 +9,14 @@ at-least-once and consumers are idempotent. Several relays may run against Postg
 import asyncio
 import contextlib
 from collections.abc import Iterable
+from typing import Any
 
 import orjson
 import structlog
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Integer,
     LargeBinary,
     String,
@@ -46,10 +48,10 @@ outbox = Table(
 )
 
 
-async def add_to_outbox(conn: AsyncConnection, events: Iterable[Event]) -> None:
-    """Write `events` in the caller's transaction."""
+def outbox_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """Rows for `events`, to insert in the transaction that made them happen."""
     now = SystemClock().now()
-    rows = [
+    return [
         {
             "topic": e.topic,
             "key": e.key,
@@ -58,20 +60,41 @@ async def add_to_outbox(conn: AsyncConnection, events: Iterable[Event]) -> None:
         }
         for e in events
     ]
+
+
+async def add_to_outbox(conn: AsyncConnection, events: Iterable[Event]) -> None:
+    """Write `events` in the caller's (async) transaction."""
+    rows = outbox_rows(events)
     if rows:
         await conn.execute(insert(outbox), rows)
+
+
+def add_to_outbox_sync(conn: Connection, events: Iterable[Event]) -> None:
+    """Write `events` in the caller's (sync, `Database.run_write`) transaction."""
+    rows = outbox_rows(events)
+    if rows:
+        conn.execute(insert(outbox), rows)
 
 
 class OutboxRelay:
     """Moves outbox rows to the bus, oldest first; wakes on commit, polls as a safety net."""
 
     def __init__(
-        self, db: Database, bus: Bus, *, batch_size: int = 200, poll_seconds: float = 1.0
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+        coalesce_seconds: float = 0.02,
     ) -> None:
         self._db = db
         self._bus = bus
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        # After a wake-up, wait this long so that one relay pass carries many commits
+        # instead of adding a write transaction per commit on SQLite's single writer.
+        self._coalesce = coalesce_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         db.on_commit(self._wake.set)
@@ -108,6 +131,7 @@ class OutboxRelay:
                 log.exception("outbox_relay_failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                await asyncio.sleep(self._coalesce)
 
     async def _relay_batch(self) -> int:
         if self._db.is_sqlite:
