@@ -40,9 +40,9 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
     import uvicorn
 
     from hubbub.bootstrap import bootstrap
-    from hubbub.entry.asgi import create_app
+    from hubbub.entry.asgi import create_asgi
 
-    app = create_app(bootstrap(settings))
+    app = create_asgi(bootstrap(settings))
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     config = uvicorn.Config(
@@ -51,6 +51,8 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         http="httptools",
         ws="websockets-sansio",
         ws_max_size=settings.ws_max_frame_bytes,
+        # Compression state costs ~46 kB per socket (zlib) and chat frames are small.
+        ws_per_message_deflate=False,
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_idle_timeout_seconds,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),

@@ -1,4 +1,4 @@
-"""create_app(): the FastAPI application of a process (REST, WebSocket, ops endpoints)."""
+"""The ASGI application of a process: `create_app` (REST, ops) and `create_asgi` (+ `/ws`)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,13 +8,14 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from starlette.types import ASGIApp
 
 from hubbub import __version__
 from hubbub.bootstrap import Container
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
-from hubbub.contexts.realtime.routes import router as realtime_router
+from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
 from hubbub.http_errors import install_error_handlers
 from hubbub.infra.observability.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -51,12 +52,17 @@ def create_app(container: Container) -> FastAPI:
     app.state.gateway = container.gateway
     app.state.container = container
     install_error_handlers(app)
-    for router in (auth_router, users_router, chats_router, messages_router, realtime_router):
+    for router in (auth_router, users_router, chats_router, messages_router):
         app.include_router(router)
     _add_ops_routes(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def create_asgi(container: Container) -> ASGIApp:
+    """What a server runs: `/ws` in front of the FastAPI app (see realtime/routes.py)."""
+    return WebSocketEndpoint(create_app(container), serve=container.gateway.serve)
 
 
 def _add_ops_routes(app: FastAPI) -> None:

@@ -40,6 +40,22 @@ class Outbound:
 
 
 class Connection:
+    """The outbound side of one socket. An idle connection holds no task and no queue:
+    a writer task exists only while there is something to send (10,000 idle sockets must
+    stay small)."""
+
+    __slots__ = (
+        "_close",
+        "_closed",
+        "_max",
+        "_paused",
+        "_queue",
+        "_send",
+        "_writer",
+        "id",
+        "user_id",
+    )
+
     def __init__(
         self, *, conn_id: str, user_id: UUID, send: SendText, close: Close, max_queue: int
     ) -> None:
@@ -48,60 +64,72 @@ class Connection:
         self._send = send
         self._close = close
         self._max = max_queue
-        self._queue: deque[Outbound] = deque()
-        self._ready = asyncio.Event()
+        self._queue: deque[Outbound] | None = None
         self._closed = False
         self._writer: asyncio.Task[None] | None = None
+        # Frames are queued but not sent until `start()`: a connection is attached to its
+        # channels before the handshake completes, so nothing after the handshake is missed.
+        self._paused = True
 
     def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer:{self.id}")
+        """The socket is open: send what was queued and everything after."""
+        self._paused = False
+        if self._queue and self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._drain(self._queue))
 
     def push(self, text: str, *, droppable: bool = False, stamp: float | None = None) -> None:
         """Queue a frame without waiting; sheds or closes when the client cannot keep up."""
         if self._closed:
             return
-        if len(self._queue) >= self._max:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        if len(queue) >= self._max:
             if droppable:
                 WS_FRAMES_DROPPED.inc()
                 return
-            if not self._evict_droppable():
-                WS_SLOW_CLOSED.inc()
-                log.warning("ws_slow_consumer_closed", conn=self.id, user_id=str(self.user_id))
-                self._closed = True
-                asyncio.get_running_loop().create_task(
-                    self._close(CLOSE_TRY_AGAIN_LATER, "send queue full")
-                )
+            if not self._evict_droppable(queue):
+                self._give_up()
                 return
-        self._queue.append(Outbound(text, droppable, stamp))
-        self._ready.set()
+        queue.append(Outbound(text, droppable, stamp))
+        if self._writer is None and not self._paused:
+            self._writer = asyncio.get_running_loop().create_task(self._drain(queue))
 
     async def stop(self) -> None:
         self._closed = True
-        if self._writer is not None:
-            self._writer.cancel()
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+                await writer
 
-    def _evict_droppable(self) -> bool:
-        for item in self._queue:
+    def _give_up(self) -> None:
+        WS_SLOW_CLOSED.inc()
+        log.warning("ws_slow_consumer_closed", conn=self.id, user_id=str(self.user_id))
+        self._closed = True
+        asyncio.get_running_loop().create_task(
+            self._close(CLOSE_TRY_AGAIN_LATER, "send queue full")
+        )
+
+    @staticmethod
+    def _evict_droppable(queue: deque[Outbound]) -> bool:
+        for item in queue:
             if item.droppable:
-                self._queue.remove(item)
+                queue.remove(item)
                 WS_FRAMES_DROPPED.inc()
                 return True
         return False
 
-    async def _write_loop(self) -> None:
-        queue = self._queue
-        while True:
-            await self._ready.wait()
+    async def _drain(self, queue: deque[Outbound]) -> None:
+        try:
             while queue:
                 item = queue.popleft()
-                try:
-                    await self._send(item.text)
-                except Exception:
-                    self._closed = True  # the reader side notices the disconnect and cleans up
-                    return
+                await self._send(item.text)
                 if item.stamp is not None:
                     MESSAGES_DELIVERED.inc()
                     DELIVERY_SECONDS.observe(max(0.0, time.time() - item.stamp))
-            self._ready.clear()
+        except Exception:
+            self._closed = True  # the reader side notices the disconnect and cleans up
+        finally:
+            self._writer = None
+            self._queue = None  # an idle connection keeps no buffer

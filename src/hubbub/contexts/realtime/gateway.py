@@ -6,6 +6,7 @@ order it sent them in; concurrency (and group commit) comes from many connection
 
 import itertools
 from typing import Any
+from urllib.parse import parse_qs
 from uuid import UUID
 
 import orjson
@@ -58,41 +59,50 @@ class Gateway:
         self._max_frame = max_frame_bytes
         self._send_queue = send_queue
         self._frame_counter = itertools.count(1)
+        self._connection_counter = itertools.count(1)
+        # Connection ids are unique across gateways: a random instance prefix plus a counter.
+        self._instance = new_id().hex[-8:]
 
     async def serve(self, websocket: WebSocket) -> None:
         """The whole life of one connection."""
-        token = websocket.query_params.get("token") or bearer_token(
-            websocket.headers.get("authorization")
-        )
+        query = parse_qs(websocket.scope.get("query_string", b"").decode("latin-1"))
+        token = _first(query, "token") or bearer_token(websocket.headers.get("authorization"))
         try:
-            principal = self._auth.authenticate(token or "")
+            user_id = self._auth.authenticate(token or "").user_id
         except DomainError:
             await websocket.accept()
             await websocket.close(CLOSE_UNAUTHORIZED, "invalid or missing token")
             return
-        raw_default = websocket.query_params.get("chat_id")
-        default_chat = parse_id(raw_default) if raw_default else None
-        await websocket.accept()
+        default_chat = parse_id(_first(query, "chat_id") or "")
+        del query, token  # this frame lives as long as the socket: keep it small
+        await self._session(websocket, user_id, default_chat)
+
+    async def _session(
+        self, websocket: WebSocket, user_id: UUID, default_chat: UUID | None
+    ) -> None:
         conn = Connection(
-            conn_id=new_id().hex,
-            user_id=principal.user_id,
+            conn_id=f"{self._instance}-{next(self._connection_counter)}",
+            user_id=user_id,
             send=websocket.send_text,
             close=websocket.close,
             max_queue=self._send_queue,
         )
-        conn.start()
         WS_CONNECTIONS.inc()
+        counted = False
         try:
-            await self._hub.attach(conn, await self._chats.chat_ids_of(user_id=conn.user_id))
-            if self._presence.connect(conn.user_id):
-                await self._announce_presence(conn.user_id, "user_online")
+            await self._hub.attach(conn, await self._chats.chat_ids_of(user_id=user_id))
+            await websocket.accept()
+            conn.start()
+            counted = True
+            if self._presence.connect(user_id):
+                await self._announce_presence(user_id, "user_online")
             await self._read_loop(websocket, conn, default_chat)
         finally:
             WS_CONNECTIONS.dec()
             await self._hub.detach(conn)
             await conn.stop()
-            if self._presence.disconnect(conn.user_id):
-                await self._went_offline(conn.user_id)
+            if counted and self._presence.disconnect(user_id):
+                await self._went_offline(user_id)
 
     async def _read_loop(
         self, websocket: WebSocket, conn: Connection, default_chat: UUID | None
@@ -115,7 +125,7 @@ class Gateway:
     async def _handle(self, conn: Connection, raw: str | bytes, default_chat: UUID | None) -> None:
         frame: frames.ClientFrame | None = None
         structlog.contextvars.bind_contextvars(
-            request_id=f"{conn.id[:12]}-{next(self._frame_counter)}", user_id=str(conn.user_id)
+            request_id=f"{conn.id}-{next(self._frame_counter)}", user_id=str(conn.user_id)
         )
         try:
             frame = frames.parse(raw)
@@ -224,3 +234,8 @@ class Gateway:
             await self._announce_presence(user_id, "user_offline")
         except Exception:
             log.exception("presence_offline_failed", user_id=str(user_id))
+
+
+def _first(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
