@@ -19,7 +19,7 @@ from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.realtime import frames
 from hubbub.contexts.realtime.connection import Connection
 from hubbub.contexts.realtime.hub import Hub
-from hubbub.contexts.realtime.presence import InMemoryPresence
+from hubbub.contexts.realtime.ports import Presence
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
 from hubbub.infra.ratelimit import RateLimiter
@@ -42,7 +42,7 @@ class Gateway:
         chats: ChatsApi,
         messages: MessagesApi,
         hub: Hub,
-        presence: InMemoryPresence,
+        presence: Presence,
         rate_limiter: RateLimiter,
         clock: Clock,
         max_frame_bytes: int,
