@@ -18,6 +18,7 @@ PROFILE=0
 PROFILE_RATE=1000
 SERVER=hubbub
 OUT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)"
+DATA_ROOT="${TMPDIR:-/tmp}"
 EXTRA=()
 
 usage() { sed -n '2,9p' "$0"; exit "${1:-0}"; }
@@ -31,6 +32,7 @@ while (($#)); do
     --port) PORT="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --server) SERVER="$2"; shift 2 ;;  # hubbub | mock (calibration stand-in)
+    --data-root) DATA_ROOT="$2"; shift 2 ;;  # where the temp data dir goes (/dev/shm: no disk)
     -h|--help) usage ;;
     --) shift; EXTRA=("$@"); break ;;
     *) echo "unknown option $1" >&2; usage 2 ;;
@@ -61,7 +63,7 @@ start_server() {  # $1 = label
   if curl -fsS "$URL/healthz" >/dev/null 2>&1; then
     echo "something already answers on $URL: stop it or pass --port" >&2; exit 1
   fi
-  DATA_DIR="$(mktemp -d /tmp/hubbub-bench.XXXXXX)"
+  DATA_DIR="$(mktemp -d "$DATA_ROOT/hubbub-bench.XXXXXX")"
   local log="$OUT/server-$1.log"
   if [[ "$SERVER" == mock ]]; then
     "${SERVER_PIN[@]}" "$PY" "$HERE/mockserver.py" --port "$PORT" >"$log" 2>&1 &
@@ -140,6 +142,9 @@ run_profile() {
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
   "$(free -g | awk '/Mem:/ {print $2}') GiB; results in $OUT" | tee "$OUT/machine.txt"
+echo "server code: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)," \
+  "$(git -C "$ROOT" status --porcelain -- src 2>/dev/null | wc -l) uncommitted files in src/" \
+  | tee -a "$OUT/machine.txt"
 rc=0
 case "$MODE" in
   all) run_mode idle || rc=$?; run_mode rate || rc=$? ;;

@@ -80,6 +80,7 @@ class HubClient:
     async def accounts(self, prefix: str, count: int) -> tuple[list[Account], float]:
         """Register and log in `count` users concurrently; return them and the seconds taken."""
         started = time.perf_counter()
+        print(f"registering and logging in {count} users ...", flush=True)
         names = [f"{prefix}_{i}" for i in range(count)]
         result = await bounded_map(self.account, names, self.concurrency)
         return result, time.perf_counter() - started

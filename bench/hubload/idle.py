@@ -81,6 +81,7 @@ async def run_idle(
     users = -(-opts.connections // opts.conns_per_user)
     accounts, register_s = await hub.accounts(prefix, users)
     rss_before = _rss(server_pid)
+    print(f"opening {opts.connections} connections ...", flush=True)
     started = time.perf_counter()
     conns, failures = await _connect_all(hub.base_url, accounts, opts)
     connect_s = time.perf_counter() - started

@@ -72,6 +72,32 @@ def cpu_seconds(pid: int) -> float | None:
     return total if found else None
 
 
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU time per thread id of one process."""
+    result: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[int(task.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return result
+
+
+def thread_split_pct(
+    pid: int, before: dict[int, float], after: dict[int, float], seconds: float
+) -> dict[str, float | int]:
+    """CPU % of the main (event loop) thread and of all other threads over an interval."""
+    deltas = {tid: t - before.get(tid, 0.0) for tid, t in after.items()}
+    main = deltas.pop(pid, 0.0)
+    busy = [d for d in deltas.values() if d > 0]
+    return {
+        "main_thread": round(100 * main / seconds, 1),
+        "other_threads": round(100 * sum(busy) / seconds, 1),
+        "busy_other_threads": len(busy),
+    }
+
+
 def is_alive(pid: int) -> bool:
     """Whether the process still exists (and is not a zombie)."""
     try:

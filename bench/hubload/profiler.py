@@ -39,6 +39,7 @@ class Profiler:
         self.done = True
         log = self.opts.out_svg.with_suffix(".log").open("w")
         for fmt, out in (("flamegraph", self.opts.out_svg), ("raw", self.raw_path())):
+            threads = ["--threads"] if fmt == "raw" else []
             cmd = [
                 self.opts.py_spy,
                 "record",
@@ -51,6 +52,7 @@ class Profiler:
                 fmt,
                 "-o",
                 str(out),
+                *threads,
             ]
             self.procs.append(await asyncio.create_subprocess_exec(*cmd, stdout=log, stderr=log))
 

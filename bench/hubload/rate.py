@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from websockets.exceptions import ConnectionClosed
 
-from .procinfo import cpu_seconds, is_alive, tree_rss_kb
+from .procinfo import cpu_seconds, is_alive, thread_cpu_seconds, thread_split_pct, tree_rss_kb
 from .profiler import Profiler
 from .recorder import Recorder, Window, encode_text, now_ns
 from .rooms import Room, Rooms
@@ -120,10 +120,12 @@ async def run_step(
     ]
     await sleep_until(w_start)
     cpu0, gen0 = (cpu_seconds(pid) if pid else None), time.process_time()
+    threads0 = thread_cpu_seconds(pid) if pid else {}
     if profiler and profiler.wants(rate):
         await profiler.start()
     await sleep_until(w_end)
     cpu1, gen1 = (cpu_seconds(pid) if pid else None), time.process_time()
+    threads1 = thread_cpu_seconds(pid) if pid else {}
     rss = tree_rss_kb(pid) if pid else None
     await asyncio.gather(*senders)
     expected = rec.c.sent_scheduled_in_window * (opts.room_size - 1)
@@ -132,6 +134,8 @@ async def run_step(
         raise ServerGone(f"server pid {pid} exited during the {rate} msg/s step")
     row = summarize(rec, rate, step, expected, opts)
     row["server_cpu_pct"] = _cpu_pct(cpu0, cpu1, opts.duration_s)
+    if pid:
+        row["server_threads_cpu_pct"] = thread_split_pct(pid, threads0, threads1, opts.duration_s)
     row["generator_cpu_pct"] = round(100 * (gen1 - gen0) / opts.duration_s, 1)
     row["server_rss_kb"] = rss
     row["generator_saturated"] = row["generator_cpu_pct"] >= GENERATOR_SATURATED_PCT
@@ -139,6 +143,17 @@ async def run_step(
     row["sustainable"] = not row["failed_because"]
     await asyncio.sleep(opts.pause_s)
     return row
+
+
+def timeline(latencies: list[int], at: list[int], start: int) -> list[dict[str, Any]]:
+    """Per second of scheduled send time: deliveries, p50, p99 and max latency (ms)."""
+    buckets: dict[int, list[int]] = {}
+    for latency, t in zip(latencies, at, strict=True):
+        buckets.setdefault((t - start) // NS, []).append(latency)
+    return [
+        {"second": second, **latency_summary_ms(values)}
+        for second, values in sorted(buckets.items())
+    ]
 
 
 def summarize(
@@ -159,6 +174,7 @@ def summarize(
         "lost": expected - c.delivered_of_window_msgs,
         "unacked": c.sent_scheduled_in_window - c.acked_of_window_msgs,
         "latency_ms": latency_summary_ms(c.latencies),
+        "latency_timeline": timeline(c.latencies, c.latency_at, rec.window.start),
         "ack_latency_ms": latency_summary_ms(c.ack_latencies),
         "send_lag_ms": latency_summary_ms(c.send_lags),
         "error_count": sum(c.errors.values()),
@@ -196,6 +212,9 @@ def combine(runs: list[dict[str, Any]], rate: float, p99_limit_ms: float) -> dic
         row[key] = sum(r[key] for r in runs)
     row["server_rss_kb"] = max((r["server_rss_kb"] or 0) for r in runs) or None
     row["generator_saturated"] = any(r["generator_saturated"] for r in runs)
+    splits = [r["server_threads_cpu_pct"] for r in runs if "server_threads_cpu_pct" in r]
+    if splits:
+        row["server_threads_cpu_pct"] = {k: _median([s[k] for s in splits]) for k in splits[0]}
     row["failed_because"] = verdict(row, rate, p99_limit_ms)
     row["sustainable"] = not row["failed_because"]
     row["runs"] = runs

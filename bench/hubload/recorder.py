@@ -62,6 +62,7 @@ class StepCounters:
     """What one step observed."""
 
     latencies: list[int] = field(default_factory=list)
+    latency_at: list[int] = field(default_factory=list)
     ack_latencies: list[int] = field(default_factory=list)
     send_lags: list[int] = field(default_factory=list)
     sent_in_window: int = 0
@@ -135,6 +136,7 @@ class Recorder:
         if decoded[1] in self.window:
             self.c.delivered_of_window_msgs += 1
             self.c.latencies.append(t - decoded[1])
+            self.c.latency_at.append(decoded[1])
 
     def on_error(self, frame: dict[str, Any]) -> None:
         """An error frame arrived."""

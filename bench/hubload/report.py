@@ -37,7 +37,8 @@ def idle_table(idle: dict[str, Any]) -> str:
 
 HEADER = (
     f"{'rate':>7} {'sent/s':>8} {'acked/s':>8} {'deliv/s':>9} {'p50':>7} {'p95':>7} "
-    f"{'p99':>7} {'ack p99':>7} {'lost':>6} {'errors':>6} {'srv cpu':>7} {'gen cpu':>7}  verdict"
+    f"{'p99':>7} {'ack p99':>7} {'lost':>6} {'errors':>6} {'srv cpu':>7} {'loop':>6} "
+    f"{'gen cpu':>7}  verdict"
 )
 
 
@@ -52,6 +53,7 @@ def _row(row: dict[str, Any]) -> str:
         f" {_fmt(row['delivered_per_s'], 9)} {_fmt(lat['p50'], 7)} {_fmt(lat['p95'], 7)}"
         f" {_fmt(lat['p99'], 7)} {_fmt(row['ack_latency_ms']['p99'], 7)} {_fmt(row['lost'], 6)}"
         f" {_fmt(row['error_count'], 6)} {_fmt(row['server_cpu_pct'], 6)}%"
+        f" {_fmt(row.get('server_threads_cpu_pct', {}).get('main_thread'), 5)}%"
         f" {_fmt(row['generator_cpu_pct'], 6)}%  {verdict}"
     )
 

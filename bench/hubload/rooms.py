@@ -56,6 +56,7 @@ async def build_rooms(
     """Register count*size users, create the groups, connect everyone, start the readers."""
     accounts, register_s = await hub.accounts(prefix, count * size)
     groups = [(i, accounts[i * size : (i + 1) * size]) for i in range(count)]
+    print(f"creating {count} rooms and opening {count * size} connections ...", flush=True)
 
     async def build(group: tuple[int, list[Account]]) -> Room:
         return await _build_room(hub, group[0], group[1], compression)

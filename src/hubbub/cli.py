@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -70,6 +71,9 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         flush=True,
     )
     structlog.get_logger("hubbub").info("listening", url=base, role=role)
+    # uvicorn re-raises the signal it stopped on once shutdown is done; with this handler in
+    # place that is a no-op, so a graceful SIGTERM ends with exit status 0 (not -15).
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     server.run(sockets=[sock])
 
 

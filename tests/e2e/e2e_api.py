@@ -71,12 +71,13 @@ def assert_timestamp(value: object) -> datetime:
 
 
 def expect(resp: httpx.Response, status: int) -> Any:
-    """Assert the status code and return the decoded body (None when empty)."""
+    """Assert the status code and return the decoded JSON body (None when not JSON)."""
     assert resp.status_code == status, (
         f"{resp.request.method} {resp.request.url.path}: expected {status}, "
         f"got {resp.status_code}: {resp.text[:500]}"
     )
-    return resp.json() if resp.content else None
+    is_json = "json" in resp.headers.get("content-type", "")
+    return resp.json() if resp.content and is_json else None
 
 
 def assert_error(resp: httpx.Response, status: int, *, field: str | None = None) -> Json:

@@ -48,7 +48,16 @@ async def test_direct_chat_is_one_per_pair_in_both_directions(http: httpx.AsyncC
     (alice, alice_token), (bob, bob_token) = await new_users(http, 2)
     created = await http.post(CHATS, json={"partner_id": bob["id"]}, headers=bearer(alice_token))
     chat = expect(created, 201)
-    assert_chat(chat, type="direct", members_count=2, last_message=None, last_seq=0, unread_count=0)
+    assert_chat(
+        chat,
+        type="direct",
+        title=None,
+        members_count=2,
+        last_message=None,
+        last_seq=0,
+        last_read_seq=0,
+        unread_count=0,
+    )
     assert {"id", "username", "display_name", "online"} <= chat["partner"].keys()
     assert chat["partner"]["id"] == bob["id"]
 

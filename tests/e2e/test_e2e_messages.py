@@ -116,6 +116,13 @@ async def test_text_length_limits(http: httpx.AsyncClient) -> None:
     expect(padded, 201)
 
 
+async def test_oversized_body_is_413(http: httpx.AsyncClient) -> None:
+    chat_id, token, _, _, _ = await two_user_chat(http)
+    huge = {"text": "x" * (2 * 1024 * 1024)}
+    assert_error(await http.post(messages_url(chat_id), json=huge, headers=bearer(token)), 413)
+    assert (await history(http, token, chat_id))["messages"] == []
+
+
 async def test_outsiders_and_unknown_chats(http: httpx.AsyncClient) -> None:
     chat_id, alice_token, _, _, _ = await two_user_chat(http)
     ((_, eve_token),) = await new_users(http, 1)

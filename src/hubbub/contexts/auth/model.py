@@ -33,14 +33,23 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def read_token(token: str, *, secret: str) -> tuple[UUID, str]:
-    """(user id, username) from a token signed by us and not expired."""
+def read_token(token: str, *, secret: str, now: datetime) -> tuple[UUID, str]:
+    """(user id, username) from a token signed by us and not expired at `now`."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            # Expiry is checked below against the injected clock, not the wall clock.
+            options={"require": ["sub", "exp", "iat"], "verify_exp": False},
         )
-        return UUID(str(claims["sub"])), str(claims.get("username", ""))
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("token expired", code="token_expired") from exc
-    except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
+        user_id, username, expires = (
+            UUID(str(claims["sub"])),
+            str(claims.get("username", "")),
+            int(claims["exp"]),
+        )
+    except (jwt.InvalidTokenError, ValueError, KeyError, TypeError) as exc:
         raise Unauthorized("invalid token", code="invalid_token") from exc
+    if expires <= now.timestamp():
+        raise Unauthorized("token expired", code="token_expired")
+    return user_id, username

@@ -86,5 +86,5 @@ class LocalAuthApi:
 
     def authenticate(self, token: str) -> Principal:
         """The principal of a token we signed that has not expired."""
-        user_id, username = model.read_token(token, secret=self._secret)
+        user_id, username = model.read_token(token, secret=self._secret, now=self._clock.now())
         return Principal(user_id=user_id, username=username)

@@ -77,8 +77,7 @@ class SqlMessageStore:
         try:
             return await self._db.run_write(lambda conn: self._append_txn(conn, drafts, now))
         except IntegrityError:
-            if len(drafts) == 1:
-                raise
+            pass
         # Another process committed one of these request ids first: redo one by one, so
         # that the retry finds its original and the other drafts are not held back by it.
         results: list[tuple[MessageView, bool]] = []

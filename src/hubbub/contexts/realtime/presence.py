@@ -15,7 +15,9 @@ class InMemoryPresence:
 
     def disconnect(self, user_id: UUID) -> bool:
         """Count a closed connection; True when the user just went offline."""
-        count = self._connections.get(user_id, 0) - 1
+        if user_id not in self._connections:
+            return False
+        count = self._connections[user_id] - 1
         if count <= 0:
             self._connections.pop(user_id, None)
             return True

@@ -6,8 +6,8 @@ from hubbub.kernel.ports import Bus
 
 def bus_from_url(url: str) -> Bus:
     """The bus adapter for `url` (`memory://`; Redis Streams and Kafka come with scale-out)."""
-    scheme = url.split("://", 1)[0]
-    if scheme == "memory":
+    scheme, separator, _ = url.partition("://")
+    if scheme == "memory" and separator:
         return InMemoryBus()
     raise ValueError(f"unsupported HUBBUB_BUS_URL scheme {scheme!r} (supported: memory://)")
 

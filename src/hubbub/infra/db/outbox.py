@@ -97,19 +97,23 @@ class OutboxRelay:
         self._coalesce = coalesce_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         db.on_commit(self._wake.set)
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        """Finish the pass in flight (never cut between publish and delete), then relay
+        whatever was committed before stop, and return."""
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._stopping = True
+        self._wake.set()
+        await self._task
         self._task = None
-        await self.relay_pending()  # whatever was committed before stop still leaves
+        await self.relay_pending()
 
     async def relay_pending(self) -> int:
         """Relay everything currently in the outbox; returns how many rows moved."""
@@ -121,16 +125,19 @@ class OutboxRelay:
                 return moved
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.relay_pending()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 log.exception("outbox_relay_failed")
+            if self._stopping:
+                return
+            # A stop is a wake-up too, so waiting here never delays shutdown.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()
+            if not self._stopping:
                 await asyncio.sleep(self._coalesce)
 
     async def _relay_batch(self) -> int:

@@ -6,8 +6,8 @@ from hubbub.kernel.ports import Fanout
 
 def fanout_from_url(url: str) -> Fanout:
     """The fan-out adapter for `url` (`memory://`; Redis pub/sub comes with scale-out)."""
-    scheme = url.split("://", 1)[0]
-    if scheme == "memory":
+    scheme, separator, _ = url.partition("://")
+    if scheme == "memory" and separator:
         return InMemoryFanout()
     raise ValueError(f"unsupported HUBBUB_FANOUT_URL scheme {scheme!r} (supported: memory://)")
 
