@@ -33,9 +33,16 @@ class ServerProcess:
 
     live: ClassVar[list[ServerProcess]] = []
 
-    def __init__(self, data_dir: Path, *, rate_limit: int = DEFAULT_RATE_LIMIT) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        rate_limit: int = DEFAULT_RATE_LIMIT,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.rate_limit = rate_limit
+        self.extra_env = env or {}
         self.log_path = data_dir.with_name(f"{data_dir.name}.log")
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
@@ -64,6 +71,7 @@ class ServerProcess:
             HUBBUB_LOG_LEVEL="warning",
             PYTHONPATH=os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")])),
         )
+        env.update(self.extra_env)
         argv = [sys.executable, "-m", "hubbub", "serve", "--host", "127.0.0.1"]
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
@@ -134,10 +142,10 @@ class ServerProcess:
 
 @contextmanager
 def running_server(
-    data_dir: Path, *, rate_limit: int = DEFAULT_RATE_LIMIT
+    data_dir: Path, *, rate_limit: int = DEFAULT_RATE_LIMIT, env: dict[str, str] | None = None
 ) -> Iterator[ServerProcess]:
     """Start a server for the duration of the block and always stop it afterwards."""
-    server = ServerProcess(data_dir, rate_limit=rate_limit)
+    server = ServerProcess(data_dir, rate_limit=rate_limit, env=env)
     try:
         server.start()
         yield server
