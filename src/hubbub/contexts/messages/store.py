@@ -275,43 +275,19 @@ class SqlMessageStore:
         return int(after), int(after) != int(before or 0)
 
 
+# Columns are named like the DTO fields, so rows and DTOs convert without a field list.
+
+
 def _message_row(v: MessageView) -> dict[str, Any]:
-    return {
-        "id": v.id,
-        "chat_id": v.chat_id,
-        "seq": v.seq,
-        "sender_id": v.sender_id,
-        "text": v.text,
-        "created_at": v.created_at,
-        "edited_at": None,
-        "ai_generated": v.ai_generated,
-        "request_id": v.request_id,
-    }
+    return v.model_dump()
 
 
 def _view(row: Any) -> MessageView:
-    return MessageView(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        seq=row["seq"],
-        sender_id=row["sender_id"],
-        text=row["text"],
-        created_at=row["created_at"],
-        edited_at=row["edited_at"],
-        ai_generated=row["ai_generated"],
-        request_id=row["request_id"],
-    )
+    return MessageView.model_validate(dict(row))
 
 
 def _brief(row: Any) -> MessageBrief:
-    return MessageBrief(
-        id=row["id"],
-        seq=row["seq"],
-        sender_id=row["sender_id"],
-        text=row["text"],
-        created_at=row["created_at"],
-        ai_generated=row["ai_generated"],
-    )
+    return MessageBrief.model_validate(dict(row))
 
 
 def _posted(v: MessageView) -> MessagePosted:

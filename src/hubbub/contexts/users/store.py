@@ -95,12 +95,5 @@ class SqlUserStore:
 
 
 def _record(row: Any) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        username=row["username"],
-        display_name=row["display_name"],
-        email=row["email"],
-        discoverable=row["discoverable"],
-        created_at=row["created_at"],
-        last_seen_at=row["last_seen_at"],
-    )
+    # Columns are named like the DTO fields; the lookup keys (`*_key`) are ignored.
+    return UserRecord.model_validate(dict(row))
