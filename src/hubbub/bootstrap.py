@@ -90,8 +90,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
     chats = local_chats(db=db, users=users, live=hub, clock=clock)
     messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
     chats.bind_activity(messages)
-    http_limiter = RateLimiter(per_minute=settings.rate_limit_per_minute, scope="http")
-    ws_limiter = RateLimiter(per_minute=settings.ws_rate_limit_per_minute, scope="ws")
+    http_limiter = RateLimiter(per_minute=settings.rate_limit_per_minute)
+    ws_limiter = RateLimiter(per_minute=settings.ws_rate_limit_per_minute)
     gateway = Gateway(
         auth=auth,
         users=users,

@@ -1,0 +1,80 @@
+"""The in-process rate limiter: a whole minute's budget at once, then a smooth refill."""
+
+import pytest
+
+from hubbub.infra.ratelimit import RateLimiter
+from hubbub.kernel.errors import RateLimited
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def spend(limiter: RateLimiter, key: str, times: int) -> None:
+    for _ in range(times):
+        await limiter.hit(key)
+
+
+async def test_the_whole_budget_is_available_at_once_and_one_more_is_refused() -> None:
+    limiter = RateLimiter(per_minute=5, clock=ManualClock())
+    await spend(limiter, "alice", 5)
+
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit("alice")
+    assert refused.value.retry_after == 12  # one request every 60/5 seconds
+    assert refused.value.status == 429
+
+
+async def test_a_refused_hit_does_not_spend_budget() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(per_minute=5, clock=clock)
+    await spend(limiter, "alice", 5)
+    for _ in range(3):
+        with pytest.raises(RateLimited):
+            await limiter.hit("alice")
+
+    clock.now += 12
+    await limiter.hit("alice")  # exactly one request has been refilled
+
+
+async def test_the_budget_refills_smoothly() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(per_minute=60, clock=clock)
+    await spend(limiter, "alice", 60)
+
+    clock.now += 10
+    await spend(limiter, "alice", 10)
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit("alice")
+    assert refused.value.retry_after == 1
+
+
+async def test_keys_have_budgets_of_their_own() -> None:
+    limiter = RateLimiter(per_minute=2, clock=ManualClock())
+    await spend(limiter, "alice", 2)
+
+    await spend(limiter, "bob", 2)
+    with pytest.raises(RateLimited):
+        await limiter.hit("alice")
+
+
+async def test_keys_with_a_full_budget_are_forgotten_without_changing_any_answer() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(per_minute=2, clock=clock, purge_every=3)
+    await spend(limiter, "alice", 2)
+    clock.now += 61
+    await limiter.hit("bob")  # third hit: purges alice, whose budget is full again
+
+    assert "alice" not in limiter._arrival
+    await spend(limiter, "alice", 2)
+    with pytest.raises(RateLimited):
+        await limiter.hit("alice")
+
+
+def test_a_budget_below_one_is_refused() -> None:
+    with pytest.raises(ValueError):
+        RateLimiter(per_minute=0)
