@@ -15,14 +15,16 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     case,
     insert,
+    or_,
     select,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from hubbub.contexts.messages.api import ChatActivity, MessageBrief, MessageView
 from hubbub.contexts.messages.events import MessagePosted
@@ -147,9 +149,7 @@ class SqlMessageStore:
         keys = {d.idempotency_key for d in drafts if d.idempotency_key is not None}
         if not keys:
             return {}
-        query = select(messages).where(
-            tuple_(messages.c.chat_id, messages.c.sender_id, messages.c.request_id).in_(keys)
-        )
+        query = select(messages).where(_idempotency_lookup(keys))
         found: dict[tuple[UUID, UUID, str], MessageView | None] = {}
         for row in conn.execute(query):
             view = _view(row._mapping)
@@ -273,6 +273,21 @@ class SqlMessageStore:
             await conn.execute(self._cursor_upsert([row]))
             after = (await conn.execute(query)).scalar_one()
         return int(after), int(after) != int(before or 0)
+
+
+def _idempotency_lookup(keys: set[tuple[UUID, UUID, str]]) -> ColumnElement[bool]:
+    """`(chat, sender, request_id) = … OR …`: each term is one search of the unique index.
+
+    A row-value `IN (VALUES …)` reads the same, but SQLite answers it with a scan of the
+    whole message table, which made every batch slower as history grew.
+    """
+    c = messages.c
+    return or_(
+        *(
+            and_(c.chat_id == chat, c.sender_id == sender, c.request_id == request_id)
+            for chat, sender, request_id in sorted(keys)
+        )
+    )
 
 
 # Columns are named like the DTO fields, so rows and DTOs convert without a field list.
