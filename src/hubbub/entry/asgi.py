@@ -1,5 +1,6 @@
 """The ASGI application of a process: `create_app` (REST, ops) and `create_asgi` (+ `/ws`)."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,6 +37,15 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await container.start()
+        # Everything built so far (modules, the app, pydantic and SQLAlchemy caches) lives as
+        # long as the process; moving it out of the collector's sight shortens every full
+        # collection from ~150 ms (a pause of the whole server) to a few ms.
+        gc.collect()
+        gc.freeze()
+        # With the default young generation (700 allocations) objects that live for a few
+        # milliseconds (frames in flight, futures, batches) survive into the old generation and
+        # trigger full collections every few seconds; a larger one lets them die young.
+        gc.set_threshold(50_000, 20, 100)
         try:
             yield
         finally:
