@@ -1,9 +1,10 @@
 """Summarise py-spy collapsed stacks (`py-spy record --format raw [--threads]`).
 
 Usage: python bench/hotspots.py bench/profile.txt [--top 25]
-Prints, as shares of all busy samples: samples per thread (when recorded with --threads), self
-time per package, self time per function (on top of the stack) and inclusive time per function
-(anywhere on it). Frames of greenlet-run SQLAlchemy code can appear without their callers.
+Prints, as shares of all busy samples (pool threads waiting for work left out): samples per
+thread (when recorded with --threads), self time per package, self time per function (on top of
+the stack) and inclusive time per function (anywhere on it). Frames of greenlet-run SQLAlchemy
+code can appear without their callers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from pathlib import Path
 
 _LINE = re.compile(r"^(?P<stack>.*) (?P<count>\d+)$")
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
-_THREAD = re.compile(r"^thread \(.*\)$")
+_THREAD = re.compile(r"^thread \(\d+\)")
+# Leaf frames where a worker thread sleeps until it gets work: py-spy does not always see these
+# threads as idle, so their samples are counted apart as "waiting" and left out of the tables.
+WAITING = (
+    "_worker (concurrent/futures/thread.py:81)",  # ThreadPoolExecutor: work_queue.get()
+    "_connection_worker_thread (aiosqlite/core.py:59)",  # aiosqlite: tx.get()
+)
 
 
 def frame_name(frame: str) -> str:
@@ -39,6 +46,7 @@ class Profile:
     """Sample counts aggregated several ways."""
 
     total: int = 0
+    waiting: int = 0
     threads: Counter[str] = field(default_factory=Counter)
     own: Counter[str] = field(default_factory=Counter)
     packages: Counter[str] = field(default_factory=Counter)
@@ -46,10 +54,12 @@ class Profile:
 
     def add(self, frames: list[str], count: int) -> None:
         """Account one collapsed stack seen `count` times."""
+        if frames and frames[-1].strip() in WAITING:
+            self.waiting += count
+            return
         self.total += count
         if frames and _THREAD.match(frames[0]):
-            label = frames[1] if len(frames) > 1 else "?"
-            self.threads[f"{frames[0]} from {frame_name(label)}"] += count
+            self.threads[frames[0]] += count
             frames = frames[1:]
         names = [frame_name(f) for f in frames]
         if names:
@@ -85,6 +95,7 @@ def main() -> None:
     p = load(args.raw)
     if not p.total:
         raise SystemExit(f"no samples in {args.raw}")
+    print(f"{p.total} busy samples; {p.waiting} more of pool threads waiting for work, left out\n")
     if p.threads:
         print(table("THREADS", p.threads, p.total, 10), end="\n\n")
     print(table("SELF BY PACKAGE", p.packages, p.total, 15), end="\n\n")

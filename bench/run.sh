@@ -4,8 +4,9 @@
 #
 #   bench/run.sh                      # idle 10,000 connections + rate sweep (+ bisection)
 #   bench/run.sh --smoke              # 500 idle connections, rates 100,300 for 5 s
-#   bench/run.sh --mode rate --profile --profile-rate 1000
-#   bench/run.sh --mode rate -- --rates 500,1000 --repeat 3   # extra loadgen arguments
+#   bench/run.sh --mode rate --profile --profile-rate 1000   # py-spy during the 1000 msg/s step
+#   bench/run.sh --mode rate -- --rates 500,1000 --repeat 3   # extra `loadgen.py rate` arguments
+#   bench/run.sh --mode idle --connections 20000
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,9 +20,11 @@ PROFILE_RATE=1000
 SERVER=hubbub
 OUT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)"
 DATA_ROOT="${TMPDIR:-/tmp}"
+QUIET_WAIT=600   # seconds to wait for the machine to go quiet before each mode (0: don't)
 EXTRA=()
+CONNECTIONS=10000
 
-usage() { sed -n '2,9p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '2,10p' "$0"; exit "${1:-0}"; }
 
 while (($#)); do
   case "$1" in
@@ -33,6 +36,8 @@ while (($#)); do
     --out) OUT="$2"; shift 2 ;;
     --server) SERVER="$2"; shift 2 ;;  # hubbub | mock (calibration stand-in)
     --data-root) DATA_ROOT="$2"; shift 2 ;;  # where the temp data dir goes (/dev/shm: no disk)
+    --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;  # idle mode
     -h|--help) usage ;;
     --) shift; EXTRA=("$@"); break ;;
     *) echo "unknown option $1" >&2; usage 2 ;;
@@ -40,10 +45,10 @@ while (($#)); do
 done
 
 if (( SMOKE )); then
-  IDLE_ARGS=(--connections 500 --settle 2 --hold 3)
+  IDLE_ARGS=(--connections "${CONNECTIONS/#10000/500}" --settle 2 --hold 3)
   RATE_ARGS=(--rooms 20 --rates 100,300 --duration 5 --warmup 1)
 else
-  IDLE_ARGS=(--connections 10000)
+  IDLE_ARGS=(--connections "$CONNECTIONS")
   RATE_ARGS=(--rooms 100 --rates 250,500,1000,1500,2000,3000 --duration 10 --warmup 2 --search)
 fi
 
@@ -59,7 +64,28 @@ fi
 SERVER_PID=""
 DATA_DIR=""
 
+busy_pct() {  # machine-wide busy CPU % (of one core) over 3 s, from /proc/stat
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat); sleep 3
+  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  echo "$a $b" | awk -v hz="$(getconf CLK_TCK)" '{printf "%d", 100 * ($3 - $1) / hz / 3}'
+}
+
+wait_quiet() {  # wait until other work on the machine uses < 10% CPU, at most QUIET_WAIT s
+  (( QUIET_WAIT > 0 )) || return 0
+  local waited=0 busy
+  while busy=$(busy_pct); (( busy >= 10 )); do
+    if (( waited >= QUIET_WAIT )); then
+      echo "warning: machine still busy (${busy}% CPU) after ${waited} s; measuring anyway" >&2
+      return 0
+    fi
+    echo "machine busy (${busy}% CPU used by other processes), waiting ..." >&2
+    sleep 7; waited=$((waited + 10))
+  done
+}
+
 start_server() {  # $1 = label
+  wait_quiet
   if curl -fsS "$URL/healthz" >/dev/null 2>&1; then
     echo "something already answers on $URL: stop it or pass --port" >&2; exit 1
   fi
@@ -77,7 +103,9 @@ start_server() {  # $1 = label
   SERVER_PID=$!
   for _ in $(seq 1 300); do
     if curl -fsS "$URL/healthz" >/dev/null 2>&1; then
-      echo "server ($SERVER) pid $SERVER_PID up on $URL, data dir $DATA_DIR, log $log"
+      echo "server ($SERVER) pid $SERVER_PID up on $URL, data dir $DATA_DIR, log $log," \
+        "code at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)" \
+        | tee -a "$OUT/server-status.txt"
       return 0
     fi
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -117,10 +145,14 @@ run_mode() {  # $1 = idle|rate
   start_server "$1"
   local status=0
   if [[ "$1" == idle ]]; then
-    loadgen idle "${IDLE_ARGS[@]}" "${EXTRA[@]}" --json "$OUT/idle.json" \
+    loadgen idle "${IDLE_ARGS[@]}" --json "$OUT/idle.json" \
       | tee "$OUT/idle.txt" || status=$?
   else
-    loadgen rate "${RATE_ARGS[@]}" "${EXTRA[@]}" --json "$OUT/rate.json" \
+    local profile=()
+    if (( PROFILE )); then  # profile the first step at or above PROFILE_RATE of this sweep
+      profile=(--profile-out "$HERE/profile.svg" --profile-rate "$PROFILE_RATE" --profile-seconds 10)
+    fi
+    loadgen rate "${RATE_ARGS[@]}" "${EXTRA[@]}" "${profile[@]}" --json "$OUT/rate.json" \
       | tee "$OUT/rate.txt" || status=$?
   fi
   stop_server "$1"
@@ -130,9 +162,10 @@ run_mode() {  # $1 = idle|rate
 run_profile() {
   start_server profile
   local status=0
-  loadgen rate --rooms 100 --rates "$PROFILE_RATE" --duration 20 --warmup 2 \
-    --profile-out "$HERE/profile.svg" --profile-rate "$PROFILE_RATE" --profile-seconds 15 \
-    "${EXTRA[@]}" --json "$OUT/profile-rate.json" | tee "$OUT/profile-rate.txt" || status=$?
+  loadgen rate --rooms 100 "${EXTRA[@]}" --rates "$PROFILE_RATE" --repeat 1 --duration 20 \
+    --warmup 2 --search-max-steps 0 --profile-out "$HERE/profile.svg" \
+    --profile-rate "$PROFILE_RATE" --profile-seconds 15 \
+    --json "$OUT/profile-rate.json" | tee "$OUT/profile-rate.txt" || status=$?
   stop_server profile
   if [[ -s "$HERE/profile.txt" ]]; then
     "$PY" "$HERE/hotspots.py" "$HERE/profile.txt" | tee "$OUT/hotspots.txt"
@@ -145,6 +178,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "server code: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)," \
   "$(git -C "$ROOT" status --porcelain -- src 2>/dev/null | wc -l) uncommitted files in src/" \
   | tee -a "$OUT/machine.txt"
+if (( PROFILE )); then rm -f "$HERE"/profile.svg "$HERE"/profile.txt "$HERE"/profile.log; fi
 rc=0
 case "$MODE" in
   all) run_mode idle || rc=$?; run_mode rate || rc=$? ;;
@@ -152,6 +186,12 @@ case "$MODE" in
   none) ;;
   *) echo "unknown mode $MODE" >&2; exit 2 ;;
 esac
-if (( PROFILE )); then run_profile || rc=$?; fi
+if (( PROFILE )); then
+  if [[ "$MODE" == none || "$MODE" == idle ]]; then
+    run_profile || rc=$?
+  elif [[ -s "$HERE/profile.txt" ]]; then
+    "$PY" "$HERE/hotspots.py" "$HERE/profile.txt" | tee "$OUT/hotspots.txt"
+  fi
+fi
 echo "results: $OUT"
 exit "$rc"

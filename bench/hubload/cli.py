@@ -14,7 +14,7 @@ import uvloop
 
 from .client import HubClient, SetupError, run_id
 from .idle import IdleOptions, run_idle
-from .procinfo import machine_info, raise_nofile_limit
+from .procinfo import load_average, machine_info, raise_nofile_limit
 from .profiler import ProfileOptions, Profiler
 from .rate import StepOptions
 from .report import idle_table, rate_table
@@ -61,7 +61,12 @@ def _rate_args(sub: Any) -> None:
     p.add_argument("--rates", type=_rates, default=_rates("250,500,1000,1500,2000,3000"))
     p.add_argument("--duration", type=float, default=10.0, help="measured seconds per step")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds per step")
-    p.add_argument("--drain", type=float, default=5.0, help="max seconds to await stragglers")
+    p.add_argument(
+        "--drain",
+        type=float,
+        default=5.0,
+        help="after a step, await stragglers until none came for this many seconds",
+    )
     p.add_argument("--pause", type=float, default=2.0, help="seconds between steps")
     p.add_argument("--repeat", type=int, default=1, help="runs per rate (medians reported)")
     p.add_argument("--p99-limit-ms", type=float, default=100.0)
@@ -69,6 +74,18 @@ def _rate_args(sub: Any) -> None:
     p.add_argument("--search-resolution", type=float, default=50.0)
     p.add_argument("--search-max-steps", type=int, default=6)
     p.add_argument("--stop-after-failures", type=int, default=2)
+    p.add_argument(
+        "--settle-max",
+        type=float,
+        default=120.0,
+        help="before each step, wait up to this many seconds for the server's CPU to drop",
+    )
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="before each step, wait up to this many seconds for other processes to go quiet",
+    )
     p.add_argument("--profile-out", type=Path, help="py-spy flame graph (svg) of the server")
     p.add_argument(
         "--profile-rate",
@@ -90,7 +107,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _sweep_options(a: argparse.Namespace) -> SweepOptions:
-    step = StepOptions(a.duration, a.warmup, a.drain, a.pause, a.p99_limit_ms, a.room_size)
+    step = StepOptions(
+        a.duration,
+        a.warmup,
+        a.drain,
+        a.pause,
+        a.p99_limit_ms,
+        a.room_size,
+        a.quiet_wait,
+        a.settle_max,
+    )
     return SweepOptions(
         rooms=a.rooms,
         rates=a.rates,
@@ -148,6 +174,7 @@ async def amain(a: argparse.Namespace) -> int:
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "nofile_limit": raise_nofile_limit(),
         "machine": machine_info(),
+        "load_average_at_start": load_average(),
     }
     try:
         if not await hub.healthy():

@@ -98,6 +98,18 @@ def thread_split_pct(
     }
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (everything but idle and iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+def load_average() -> float:
+    """The one-minute load average."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def is_alive(pid: int) -> bool:
     """Whether the process still exists (and is not a zombie)."""
     try:

@@ -12,7 +12,15 @@ from typing import Any
 import orjson
 from websockets.exceptions import ConnectionClosed
 
-from .procinfo import cpu_seconds, is_alive, thread_cpu_seconds, thread_split_pct, tree_rss_kb
+from .procinfo import (
+    cpu_seconds,
+    is_alive,
+    load_average,
+    machine_busy_seconds,
+    thread_cpu_seconds,
+    thread_split_pct,
+    tree_rss_kb,
+)
 from .profiler import Profiler
 from .recorder import Recorder, Window, encode_text, now_ns
 from .rooms import Room, Rooms
@@ -32,6 +40,8 @@ class StepOptions:
     pause_s: float
     p99_limit_ms: float
     room_size: int
+    quiet_wait_s: float = 0.0
+    settle_max_s: float = 0.0
 
 
 class ServerGone(RuntimeError):
@@ -62,23 +72,80 @@ async def send_loop(
         index += 1
 
 
-async def drain(rec: Recorder, expected: int, deadline_s: float) -> None:
-    """Wait for the step's outstanding acks and deliveries, then for the stream to go quiet."""
-    deadline = time.monotonic() + deadline_s
+DRAIN_CAP_S = 120.0
+
+
+async def drain(rec: Recorder, expected: int, quiet_s: float) -> None:
+    """Wait for the step's outstanding acks and deliveries while they keep coming.
+
+    Stops when everything arrived, or when nothing arrived for `quiet_s` seconds (what is still
+    missing then is lost, not late), or after DRAIN_CAP_S seconds.
+    """
+    cap = time.monotonic() + DRAIN_CAP_S
     c = rec.c
     # Polling on purpose: the counters move on every frame, an Event per frame would cost more.
-    while time.monotonic() < deadline and (  # noqa: ASYNC110
-        c.delivered_of_window_msgs < expected or c.acked_of_window_msgs < c.sent_scheduled_in_window
+    while (  # noqa: ASYNC110
+        time.monotonic() < cap
+        and now_ns() - rec.last_frame_ns < quiet_s * NS
+        and (
+            c.delivered_of_window_msgs < expected
+            or c.acked_of_window_msgs < c.sent_scheduled_in_window
+        )
     ):
         await asyncio.sleep(0.05)
-    while time.monotonic() < deadline and now_ns() - rec.last_delivery_ns < NS // 2:  # noqa: ASYNC110
-        await asyncio.sleep(0.1)
 
 
 def _cpu_pct(before: float | None, after: float | None, seconds: float) -> float | None:
     if before is None or after is None:
         return None
     return round(100 * (after - before) / seconds, 1)
+
+
+async def other_cpu_now(pid: int | None, seconds: float = 1.0) -> float:
+    """CPU % used by other processes over the next `seconds` (server and generator excluded)."""
+    machine0, server0, gen0 = (
+        machine_busy_seconds(),
+        cpu_seconds(pid) if pid else 0.0,
+        time.process_time(),
+    )
+    await asyncio.sleep(seconds)
+    server1 = cpu_seconds(pid) if pid else 0.0
+    return _other_cpu(
+        machine_busy_seconds() - machine0,
+        (server1 or 0) - (server0 or 0),
+        time.process_time() - gen0,
+        seconds,
+    )
+
+
+async def wait_server_idle(pid: int | None, max_s: float, threshold_pct: float = 25.0) -> None:
+    """Wait (at most max_s) until the server's CPU falls below threshold: backlog worked off."""
+    deadline = time.monotonic() + max_s
+    while pid and time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(1)
+        used = _cpu_pct(before, cpu_seconds(pid), 1.0)
+        if used is None or used < threshold_pct:
+            return
+        print(f"  server still busy ({used}% CPU) with the previous step, waiting ...", flush=True)
+
+
+async def wait_quiet(pid: int | None, max_s: float, threshold_pct: float = 10.0) -> float | None:
+    """Wait (at most max_s) until other processes use < threshold; return the last reading."""
+    deadline = time.monotonic() + max_s
+    other = None
+    while max_s > 0 and time.monotonic() < deadline:
+        other = await other_cpu_now(pid)
+        if other < threshold_pct:
+            break
+        print(f"  machine busy ({other}% CPU used by other processes), waiting ...", flush=True)
+        await asyncio.sleep(2)
+    return other
+
+
+def _other_cpu(machine: float, server: float, generator: float, seconds: float) -> float:
+    """CPU % used by everything else on the machine (other processes, kernel threads)."""
+    return round(max(0.0, 100 * (machine - server - generator) / seconds), 1)
 
 
 def verdict(row: dict[str, Any], rate: float, p99_limit_ms: float) -> list[str]:
@@ -108,6 +175,8 @@ async def run_step(
     profiler: Profiler | None,
 ) -> dict[str, Any]:
     """Send at `rate` msg/s in total for warm-up + duration; measure the window after warm-up."""
+    await wait_server_idle(pid, opts.settle_max_s)
+    await wait_quiet(pid, opts.quiet_wait_s)
     start = now_ns() + NS // 10
     w_start = start + round(opts.warmup_s * NS)
     w_end = w_start + round(opts.duration_s * NS)
@@ -121,11 +190,14 @@ async def run_step(
     await sleep_until(w_start)
     cpu0, gen0 = (cpu_seconds(pid) if pid else None), time.process_time()
     threads0 = thread_cpu_seconds(pid) if pid else {}
-    if profiler and profiler.wants(rate):
+    machine0 = machine_busy_seconds()
+    profiled = bool(profiler and profiler.wants(rate))
+    if profiler and profiled:
         await profiler.start()
     await sleep_until(w_end)
     cpu1, gen1 = (cpu_seconds(pid) if pid else None), time.process_time()
     threads1 = thread_cpu_seconds(pid) if pid else {}
+    machine1 = machine_busy_seconds()
     rss = tree_rss_kb(pid) if pid else None
     await asyncio.gather(*senders)
     expected = rec.c.sent_scheduled_in_window * (opts.room_size - 1)
@@ -137,7 +209,12 @@ async def run_step(
     if pid:
         row["server_threads_cpu_pct"] = thread_split_pct(pid, threads0, threads1, opts.duration_s)
     row["generator_cpu_pct"] = round(100 * (gen1 - gen0) / opts.duration_s, 1)
+    row["other_cpu_pct"] = _other_cpu(
+        machine1 - machine0, (cpu1 or 0) - (cpu0 or 0), gen1 - gen0, opts.duration_s
+    )
+    row["load_average"] = load_average()
     row["server_rss_kb"] = rss
+    row["profiled"] = profiled
     row["generator_saturated"] = row["generator_cpu_pct"] >= GENERATOR_SATURATED_PCT
     row["failed_because"] = verdict(row, rate, opts.p99_limit_ms)
     row["sustainable"] = not row["failed_because"]
@@ -185,6 +262,7 @@ def summarize(
 
 
 MEDIAN_KEYS = (
+    "other_cpu_pct",
     "sent_per_s",
     "acked_per_s",
     "delivered_per_s",
@@ -212,6 +290,7 @@ def combine(runs: list[dict[str, Any]], rate: float, p99_limit_ms: float) -> dic
         row[key] = sum(r[key] for r in runs)
     row["server_rss_kb"] = max((r["server_rss_kb"] or 0) for r in runs) or None
     row["generator_saturated"] = any(r["generator_saturated"] for r in runs)
+    row["p99_of_each_run"] = [r["latency_ms"]["p99"] for r in runs]
     splits = [r["server_threads_cpu_pct"] for r in runs if "server_threads_cpu_pct" in r]
     if splits:
         row["server_threads_cpu_pct"] = {k: _median([s[k] for s in splits]) for k in splits[0]}

@@ -86,7 +86,7 @@ class Recorder:
     pending: dict[str, int] = field(default_factory=dict)
     violations: Counter[str] = field(default_factory=Counter)
     examples: dict[str, Any] = field(default_factory=dict)
-    last_delivery_ns: int = 0
+    last_frame_ns: int = 0
 
     def reset(self, window: Window) -> None:
         """Start a new step with fresh counters."""
@@ -112,6 +112,7 @@ class Recorder:
         """A message_sent frame arrived on a sender connection."""
         if self.validate:
             self._check_ack(frame)
+        self.last_frame_ns = t
         scheduled = self.pending.pop(str(frame.get("request_id")), None)
         if scheduled is None:
             self.c.stale += 1
@@ -126,7 +127,7 @@ class Recorder:
         """A new_message frame arrived on a receiver connection."""
         if t in self.window:
             self.c.delivered_in_window += 1
-        self.last_delivery_ns = t
+        self.last_frame_ns = t
         if self.validate:
             self._check_message(message)
         decoded = decode_text(str(message.get("text")))

@@ -35,6 +35,8 @@ def idle_table(idle: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+NOISY_PCT = 15.0
+
 HEADER = (
     f"{'rate':>7} {'sent/s':>8} {'acked/s':>8} {'deliv/s':>9} {'p50':>7} {'p95':>7} "
     f"{'p99':>7} {'ack p99':>7} {'lost':>6} {'errors':>6} {'srv cpu':>7} {'loop':>6} "
@@ -45,6 +47,8 @@ HEADER = (
 def _row(row: dict[str, Any]) -> str:
     lat = row["latency_ms"]
     verdict = "ok" if row["sustainable"] else "FAIL " + "; ".join(row["failed_because"])
+    if (row.get("other_cpu_pct") or 0) >= NOISY_PCT:
+        verdict += f" (NOISY: other processes used {row['other_cpu_pct']}% CPU)"
     if row.get("generator_saturated"):
         verdict += " (GENERATOR SATURATED: not a server figure)"
     mark = "*" if row.get("searched") else " "

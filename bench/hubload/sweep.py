@@ -100,7 +100,7 @@ def _progress(run: dict[str, Any]) -> str:
         f"delivered {run['delivered_per_s']:>9.1f}/s p50 {lat['p50']} p95 {lat['p95']} "
         f"p99 {lat['p99']} ms server cpu {run['server_cpu_pct']}% "
         f"{run.get('server_threads_cpu_pct', '')} "
-        f"gen cpu {run['generator_cpu_pct']}% {ok}"
+        f"gen cpu {run['generator_cpu_pct']}% other cpu {run['other_cpu_pct']}% {ok}"
     )
 
 
