@@ -11,8 +11,6 @@ from dataclasses import dataclass
 class Role:
     name: str
     description: str
-    serves_http: bool = True
-    runs_relay: bool = True
 
 
 ROLES = {

@@ -22,7 +22,6 @@ class Settings(BaseSettings):
     fanout_url: str = "memory://"
     bus_url: str = "memory://"
     redis_url: str | None = None
-    config_file: Path | None = None
 
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = Field(default=86400, ge=60)

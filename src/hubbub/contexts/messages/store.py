@@ -30,7 +30,7 @@ from hubbub.contexts.messages.api import ChatActivity, MessageBrief, MessageView
 from hubbub.contexts.messages.events import MessagePosted
 from hubbub.contexts.messages.model import Draft
 from hubbub.infra.db import Database, metadata
-from hubbub.infra.db.outbox import add_to_outbox_sync
+from hubbub.infra.db.outbox import add_to_outbox
 from hubbub.infra.db.schema import UtcDateTime, uuid_column_type
 from hubbub.kernel.ids import new_id
 
@@ -128,7 +128,7 @@ class SqlMessageStore:
         if views:
             conn.execute(insert(messages), [_message_row(v) for v in views])
             self._advance_senders_txn(conn, views)
-            add_to_outbox_sync(conn, [_posted(v) for v in views])
+            add_to_outbox(conn, [_posted(v) for v in views])
         by_key = {
             (v.chat_id, v.sender_id, v.request_id): v for v in views if v.request_id is not None
         }

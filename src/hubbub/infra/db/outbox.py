@@ -25,7 +25,6 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.infra.db.engine import Database
 from hubbub.infra.db.schema import UtcDateTime, metadata
@@ -62,15 +61,8 @@ def outbox_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
     ]
 
 
-async def add_to_outbox(conn: AsyncConnection, events: Iterable[Event]) -> None:
-    """Write `events` in the caller's (async) transaction."""
-    rows = outbox_rows(events)
-    if rows:
-        await conn.execute(insert(outbox), rows)
-
-
-def add_to_outbox_sync(conn: Connection, events: Iterable[Event]) -> None:
-    """Write `events` in the caller's (sync, `Database.run_write`) transaction."""
+def add_to_outbox(conn: Connection, events: Iterable[Event]) -> None:
+    """Write `events` in the caller's transaction (a `Database.run_write` function)."""
     rows = outbox_rows(events)
     if rows:
         conn.execute(insert(outbox), rows)
