@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
+from hubbub.contexts.messages.api import MessageView
 from hubbub.kernel.events import Event
 
 
@@ -26,3 +27,17 @@ class MessagePosted(Event):
     @property
     def key(self) -> str:
         return str(self.chat_id)  # per-chat order on the bus
+
+    @classmethod
+    def of(cls, message: MessageView) -> "MessagePosted":
+        """The event of a message that was just stored."""
+        return cls(
+            message_id=message.id,
+            chat_id=message.chat_id,
+            seq=message.seq,
+            sender_id=message.sender_id,
+            text=message.text,
+            created_at=message.created_at,
+            ai_generated=message.ai_generated,
+            request_id=message.request_id,
+        )

@@ -67,14 +67,7 @@ class InMemoryMessageStore:
             found[chat_id] = ChatActivity(
                 last_seq=last.seq,
                 last_read_seq=self.cursors.get((chat_id, user_id), 0),
-                last_message=MessageBrief(
-                    id=last.id,
-                    seq=last.seq,
-                    sender_id=last.sender_id,
-                    text=last.text,
-                    created_at=last.created_at,
-                    ai_generated=last.ai_generated,
-                ),
+                last_message=MessageBrief.model_validate(last.model_dump()),
             )
         return found
 
@@ -101,18 +94,7 @@ class InMemoryMessageStore:
         # Own messages are never unread.
         cursor_key = (draft.chat_id, draft.sender_id)
         self.cursors[cursor_key] = max(self.cursors.get(cursor_key, 0), view.seq)
-        self.outbox.append(
-            MessagePosted(
-                message_id=view.id,
-                chat_id=view.chat_id,
-                seq=view.seq,
-                sender_id=view.sender_id,
-                text=view.text,
-                created_at=view.created_at,
-                ai_generated=view.ai_generated,
-                request_id=view.request_id,
-            )
-        )
+        self.outbox.append(MessagePosted.of(view))
         return view
 
 

@@ -128,7 +128,7 @@ class SqlMessageStore:
         if views:
             conn.execute(insert(messages), [_message_row(v) for v in views])
             self._advance_senders_txn(conn, views)
-            add_to_outbox(conn, [_posted(v) for v in views])
+            add_to_outbox(conn, [MessagePosted.of(v) for v in views])
         by_key = {
             (v.chat_id, v.sender_id, v.request_id): v for v in views if v.request_id is not None
         }
@@ -303,16 +303,3 @@ def _view(row: Any) -> MessageView:
 
 def _brief(row: Any) -> MessageBrief:
     return MessageBrief.model_validate(dict(row))
-
-
-def _posted(v: MessageView) -> MessagePosted:
-    return MessagePosted(
-        message_id=v.id,
-        chat_id=v.chat_id,
-        seq=v.seq,
-        sender_id=v.sender_id,
-        text=v.text,
-        created_at=v.created_at,
-        ai_generated=v.ai_generated,
-        request_id=v.request_id,
-    )
