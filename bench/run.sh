@@ -7,6 +7,7 @@
 #   bench/run.sh --mode rate --profile --profile-rate 1000   # py-spy during the 1000 msg/s step
 #   bench/run.sh --mode rate -- --rates 500,1000 --repeat 3   # extra `loadgen.py rate` arguments
 #   bench/run.sh --mode idle --connections 20000
+#   bench/run.sh --engine postgres --gateways 2   # N gateways + relay on PostgreSQL + Redis
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,12 +24,26 @@ DATA_ROOT="${TMPDIR:-/tmp}"
 QUIET_WAIT=600   # seconds to wait for the machine to go quiet before each mode (0: don't)
 EXTRA=()
 CONNECTIONS=10000
+ENGINE=sqlite     # sqlite: one `hubbub serve`; postgres: GATEWAYS gateways + a relay (cluster.sh)
+GATEWAYS=1
+USERS=1000        # postgres engine: registered once into a template database, then reused
+FRESH_USERS=0
+GEN_CPU=default   # cores for the generator (taskset list); "none": unpinned
+FANOUT=redis      # postgres engine: redis | memory (one gateway: Redis off the delivery path)
+MODE_SET=0
+RUN_TS=$(date -u +%Y%m%dt%H%M%S)
 
-usage() { sed -n '2,10p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '2,11p' "$0"; exit "${1:-0}"; }
 
 while (($#)); do
   case "$1" in
-    --mode) MODE="$2"; shift 2 ;;
+    --mode) MODE="$2"; MODE_SET=1; shift 2 ;;
+    --engine) ENGINE="$2"; shift 2 ;;  # sqlite | postgres
+    --gateways) GATEWAYS="$2"; shift 2 ;;  # postgres engine: number of gateways
+    --users) USERS="$2"; shift 2 ;;  # postgres engine: users to register once (rooms x size)
+    --fresh-users) FRESH_USERS=1; shift ;;  # rebuild the users template
+    --gen-cpu) GEN_CPU="$2"; shift 2 ;;
+    --fanout) FANOUT="$2"; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
     --profile) PROFILE=1; shift ;;
     --profile-rate) PROFILE_RATE="$2"; shift 2 ;;
@@ -44,9 +59,20 @@ while (($#)); do
   esac
 done
 
+case "$ENGINE" in
+  sqlite) (( GATEWAYS == 1 )) || { echo "--gateways needs --engine postgres" >&2; exit 2; } ;;
+  postgres)
+    [[ "$FANOUT" == redis || ( "$FANOUT" == memory && GATEWAYS -eq 1 ) ]] \
+      || { echo "--fanout memory needs --gateways 1" >&2; exit 2; }
+    (( MODE_SET )) || MODE=rate  # idle would register 1,000 new users; ask for it explicitly
+    [[ "$SERVER" == hubbub ]] || { echo "--server mock needs --engine sqlite" >&2; exit 2; } ;;
+  *) echo "unknown engine $ENGINE" >&2; exit 2 ;;
+esac
+
 if (( SMOKE )); then
   IDLE_ARGS=(--connections "${CONNECTIONS/#10000/500}" --settle 2 --hold 3)
   RATE_ARGS=(--rooms 20 --rates 100,300 --duration 5 --warmup 1)
+  [[ "$ENGINE" == sqlite ]] || USERS=200
 else
   IDLE_ARGS=(--connections "$CONNECTIONS")
   RATE_ARGS=(--rooms 100 --rates 250,500,1000,1500,2000,3000 --duration 10 --warmup 2 --search)
@@ -55,11 +81,17 @@ fi
 ulimit -n "$(ulimit -Hn)"
 mkdir -p "$OUT"
 URL="http://127.0.0.1:$PORT"
-if (( $(nproc) >= 2 )); then
-  SERVER_PIN=(taskset -c 0); GEN_PIN=(taskset -c 1)
+NCPU=$(nproc)
+# sqlite: server on core 0, generator on core 1. postgres: gateway i on core i mod NCPU, and
+# everything else (generator, relay, PostgreSQL, Redis) floats over all cores.
+if (( NCPU >= 2 )); then
+  SERVER_PIN=(taskset -c 0)
+  [[ "$GEN_CPU" != default ]] || { [[ "$ENGINE" == sqlite ]] && GEN_CPU=1 || GEN_CPU=none; }
 else
-  echo "warning: fewer than 2 cores, nothing pinned" >&2; SERVER_PIN=(); GEN_PIN=()
+  echo "warning: fewer than 2 cores, nothing pinned" >&2; SERVER_PIN=(); GEN_CPU=none
 fi
+GEN_PIN=()
+[[ "$GEN_CPU" == none ]] || GEN_PIN=(taskset -c "$GEN_CPU")
 
 SERVER_PID=""
 DATA_DIR=""
@@ -134,11 +166,25 @@ stop_server() {  # $1 = label; records how the server ended
   SERVER_PID=""
   rm -rf "$DATA_DIR"
 }
+
+# shellcheck source=bench/cluster.sh
+source "$HERE/cluster.sh"
+if [[ "$ENGINE" == postgres ]]; then
+  start_server() { wait_quiet; start_cluster "$1"; }
+  stop_server() { stop_cluster; }
+fi
 trap 'stop_server aborted' EXIT
 
 loadgen() {  # $1 = mode, rest = arguments
   local mode="$1"; shift
-  "${GEN_PIN[@]}" "$PY" "$HERE/loadgen.py" "$mode" --url "$URL" --server-pid "$SERVER_PID" "$@"
+  local -a targets
+  if [[ "$ENGINE" == postgres ]]; then
+    mapfile -t targets < <(cluster_loadgen_args)
+    [[ "$mode" != rate ]] || targets+=(--accounts "$USERS_DIR/users-$USERS.json")
+  else
+    targets=(--url "$URL" --server-pid "$SERVER_PID")
+  fi
+  "${GEN_PIN[@]}" "$PY" "$HERE/loadgen.py" "$mode" "${targets[@]}" "$@"
 }
 
 run_mode() {  # $1 = idle|rate
@@ -178,6 +224,14 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "server code: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)," \
   "$(git -C "$ROOT" status --porcelain -- src 2>/dev/null | wc -l) uncommitted files in src/" \
   | tee -a "$OUT/machine.txt"
+echo "engine: $ENGINE, gateways: $GATEWAYS, fan-out: $FANOUT, generator cores: $GEN_CPU" \
+  | tee -a "$OUT/machine.txt"
+if [[ "$ENGINE" == postgres ]]; then
+  echo "postgres: $(psql "$PG_SERVER/postgres" -Atqc "SELECT version()" | cut -d' ' -f1-2)," \
+    "synchronous_commit=$(psql "$PG_SERVER/postgres" -Atqc "SHOW synchronous_commit")," \
+    "redis: $(redis-cli -u "$REDIS_URL" INFO server | awk -F: '/^redis_version/ {print $2}' \
+    | tr -d '\r')" | tee -a "$OUT/machine.txt"
+fi
 if (( PROFILE )); then rm -f "$HERE"/profile.svg "$HERE"/profile.txt "$HERE"/profile.log; fi
 rc=0
 case "$MODE" in
@@ -192,6 +246,8 @@ if (( PROFILE )); then
   elif [[ -s "$HERE/profile.txt" ]]; then
     "$PY" "$HERE/hotspots.py" "$HERE/profile.txt" | tee "$OUT/hotspots.txt"
   fi
+  # bench/profile.* are replaced by the next profiling run; the results directory keeps a copy.
+  cp -f "$HERE"/profile.svg "$HERE"/profile.txt "$OUT"/ 2>/dev/null || true
 fi
 echo "results: $OUT"
 exit "$rc"

@@ -83,6 +83,49 @@ def rate_md(rate: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def split_md(rate: dict[str, Any]) -> str:
+    """Local vs remote delivery latency (several gateways only) as a Markdown table."""
+    rows = [r for r in rate.get("rows", []) if "redis_hop_ms" in r]
+    if not rows:
+        return ""
+    lines = [
+        "| rate msg/s | local p50 / p95 / p99 ms | remote p50 / p95 / p99 ms "
+        "| hop p50 / p95 / p99 ms |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        cells = [
+            " / ".join(_v(r[key][q]) for q in ("p50", "p95", "p99"))
+            for key in ("latency_local_ms", "latency_remote_ms", "redis_hop_ms")
+        ]
+        lines.append(f"| {r['rate']:.0f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def cpu_md(rate: dict[str, Any]) -> str:
+    """CPU of every watched process per rate (medians), with the gateways' write batches."""
+    rows = [r for r in rate.get("rows", []) if r.get("process_cpu_pct")]
+    if not rows:
+        return ""
+    labels = list(dict.fromkeys(k for r in rows for k in r["process_cpu_pct"]))
+    lines = [
+        "| rate msg/s | " + " | ".join(labels) + " | transactions/s × messages each |",
+        "| ---: | " + " | ".join("---:" for _ in labels) + " | --- |",
+    ]
+    for r in rows:
+        cpu = r["process_cpu_pct"]
+        batches = ", ".join(
+            f"gw{i}: {_v(g['commits_per_s'])} × {_v(g['mean_batch'])}"
+            for i, g in enumerate(r.get("gateway_metrics", []))
+        )
+        lines.append(
+            f"| {r['rate']:.0f} | "
+            + " | ".join(f"{_v(cpu.get(label))}%" for label in labels)
+            + f" | {batches} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Print the Markdown sections that exist in the directory."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -99,6 +142,10 @@ def main() -> None:
         print("### Idle connections\n\n" + idle_md(idle["idle"]) + "\n")
     if rate:
         print("### Send rates into rooms of 10\n\n" + rate_md(rate["rate"]) + "\n")
+        if split := split_md(rate["rate"]):
+            print("### Local vs remote deliveries\n\n" + split + "\n")
+        if cpu := cpu_md(rate["rate"]):
+            print("### CPU per process (% of one core) and write batches\n\n" + cpu + "\n")
     if (d / "hotspots.txt").exists():
         print("### py-spy hot spots\n\n```\n" + (d / "hotspots.txt").read_text() + "```")
 

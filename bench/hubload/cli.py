@@ -12,22 +12,75 @@ import httpx
 import orjson
 import uvloop
 
-from .client import HubClient, SetupError, run_id
+from .client import (
+    Account,
+    HubClient,
+    SetupError,
+    load_accounts,
+    register_accounts,
+    run_id,
+    save_accounts,
+)
 from .idle import IdleOptions, run_idle
 from .procinfo import load_average, machine_info, raise_nofile_limit
 from .profiler import ProfileOptions, Profiler
 from .rate import StepOptions
 from .report import idle_table, rate_table
 from .sweep import SweepOptions, run_rate
+from .watch import Watched
+
+DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 def _rates(text: str) -> list[float]:
     return [float(part) for part in text.split(",") if part.strip()]
 
 
+def _watch(text: str) -> tuple[str, int]:
+    label, _, pid = text.partition("=")
+    if not label or not pid.isdigit():
+        raise argparse.ArgumentTypeError(f"expected LABEL=PID, got {text!r}")
+    return label, int(pid)
+
+
+def _servers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--url",
+        action="append",
+        dest="urls",
+        help=f"a gateway's base URL; repeat for several (default {DEFAULT_URL}). REST set-up "
+        "goes to the first; WebSocket clients are spread over all of them",
+    )
+    parser.add_argument(
+        "--http-concurrency",
+        type=int,
+        default=16,
+        help="parallel register/login/create-chat requests (per server when registering)",
+    )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", default="http://127.0.0.1:8080", help="server base URL")
-    parser.add_argument("--server-pid", type=int, help="server pid, for RSS and CPU figures")
+    _servers(parser)
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        action="append",
+        dest="server_pids",
+        default=[],
+        help="a gateway's pid, for RSS and CPU figures; repeat, in the order of --url",
+    )
+    parser.add_argument(
+        "--watch",
+        type=_watch,
+        action="append",
+        default=[],
+        metavar="LABEL=PID",
+        help="another process whose CPU each step reports (relay, redis); repeatable",
+    )
+    parser.add_argument("--postgres-pid", type=int, help="the PostgreSQL postmaster's pid")
+    parser.add_argument(
+        "--postgres-db", help="this run's database: its backends' CPU is reported apart"
+    )
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument(
         "--compression",
@@ -35,12 +88,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default="none",
         help="offer permessage-deflate like a browser, or not (default none)",
     )
-    parser.add_argument(
-        "--http-concurrency",
-        type=int,
-        default=16,
-        help="parallel register/login/create-chat requests",
+
+
+def _register_args(sub: Any) -> None:
+    p = sub.add_parser(
+        "register", help="register and log in users once, write them to a file (for --accounts)"
     )
+    _servers(p)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--accounts-out", type=Path, required=True)
 
 
 def _idle_args(sub: Any) -> None:
@@ -57,6 +113,11 @@ def _rate_args(sub: Any) -> None:
     p = sub.add_parser("rate", help="fixed send rates into rooms, delivery latency")
     _common(p)
     p.add_argument("--rooms", type=int, default=100)
+    p.add_argument(
+        "--accounts",
+        type=Path,
+        help="use the users of this file (from `loadgen.py register`) instead of registering",
+    )
     p.add_argument("--room-size", type=int, default=10)
     p.add_argument("--rates", type=_rates, default=_rates("250,500,1000,1500,2000,3000"))
     p.add_argument("--duration", type=float, default=10.0, help="measured seconds per step")
@@ -103,7 +164,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="mode", required=True)
     _idle_args(sub)
     _rate_args(sub)
-    return parser.parse_args(argv)
+    _register_args(sub)
+    args = parser.parse_args(argv)
+    args.urls = args.urls or [DEFAULT_URL]
+    return args
 
 
 def _sweep_options(a: argparse.Namespace) -> SweepOptions:
@@ -134,15 +198,33 @@ def _compression(a: argparse.Namespace) -> str | None:
     return None if a.compression == "none" else "deflate"
 
 
-def _profiler(a: argparse.Namespace) -> Profiler | None:
-    if not a.profile_out or not a.server_pid:
+def _profiler(a: argparse.Namespace, watched: Watched) -> Profiler | None:
+    if not a.profile_out or not watched.first_gateway:
         return None
     opts = ProfileOptions(a.py_spy, a.profile_out, a.profile_rate, a.profile_seconds)
-    return Profiler(opts, a.server_pid)
+    return Profiler(opts, watched.first_gateway)
 
 
-async def _run(a: argparse.Namespace, hub: HubClient) -> dict[str, Any]:
-    prefix = run_id()
+def _watched(a: argparse.Namespace) -> Watched:
+    return Watched(
+        gateways=a.server_pids,
+        extra=dict(a.watch),
+        postgres_pid=a.postgres_pid,
+        postgres_db=a.postgres_db,
+    )
+
+
+async def _rate_accounts(a: argparse.Namespace, hubs: list[HubClient]) -> list[Account]:
+    count = a.rooms * a.room_size
+    if a.accounts:
+        print(f"using {count} accounts of {a.accounts}", flush=True)
+        return load_accounts(a.accounts, count)
+    accounts, _ = await register_accounts(hubs, run_id(), count)
+    return accounts
+
+
+async def _run(a: argparse.Namespace, hubs: list[HubClient]) -> dict[str, Any]:
+    watched = _watched(a)
     if a.mode == "idle":
         opts = IdleOptions(
             a.connections,
@@ -152,9 +234,13 @@ async def _run(a: argparse.Namespace, hub: HubClient) -> dict[str, Any]:
             a.hold,
             _compression(a),
         )
-        return {"idle": await run_idle(hub, a.server_pid, opts, prefix)}
-    profiler = _profiler(a)
-    result = await run_rate(hub, a.server_pid, _sweep_options(a), prefix, profiler)
+        return {"idle": await run_idle(hubs, watched, opts, run_id())}
+    started = time.perf_counter()
+    accounts = await _rate_accounts(a, hubs)
+    setup_s = time.perf_counter() - started
+    profiler = _profiler(a, watched)
+    result = await run_rate(hubs, accounts, watched, _sweep_options(a), profiler)
+    result["accounts"] = {"file": str(a.accounts) if a.accounts else None, "seconds": setup_s}
     if profiler:
         result["profile"] = {
             "svg": str(a.profile_out),
@@ -164,28 +250,41 @@ async def _run(a: argparse.Namespace, hub: HubClient) -> dict[str, Any]:
     return {"rate": result}
 
 
+async def _register(a: argparse.Namespace, hubs: list[HubClient]) -> int:
+    accounts, seconds = await register_accounts(hubs, run_id(), a.count)
+    save_accounts(a.accounts_out, accounts)
+    print(f"{len(accounts)} accounts in {seconds:.1f} s -> {a.accounts_out}")
+    return 0
+
+
 async def amain(a: argparse.Namespace) -> int:
     """Run the chosen mode, print the table, write the JSON."""
-    hub = HubClient(a.url, a.http_concurrency)
-    meta = {
-        "argv": sys.argv,
-        "url": a.url,
-        "server_pid": a.server_pid,
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "nofile_limit": raise_nofile_limit(),
-        "machine": machine_info(),
-        "load_average_at_start": load_average(),
-    }
+    hubs = [HubClient(url, a.http_concurrency) for url in a.urls]
     try:
-        if not await hub.healthy():
-            print(f"server at {a.url} does not answer /healthz", file=sys.stderr)
-            return 2
-        result = await _run(a, hub)
+        for hub in hubs:
+            if not await hub.healthy():
+                print(f"server at {hub.base_url} does not answer /healthz", file=sys.stderr)
+                return 2
+        if a.mode == "register":
+            return await _register(a, hubs)
+        meta = {
+            "argv": sys.argv,
+            "urls": a.urls,
+            "server_pids": a.server_pids,
+            "watched": dict(a.watch),
+            "postgres": {"pid": a.postgres_pid, "db": a.postgres_db},
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "nofile_limit": raise_nofile_limit(),
+            "machine": machine_info(),
+            "load_average_at_start": load_average(),
+        }
+        result = await _run(a, hubs)
     except (SetupError, httpx.HTTPError) as exc:
         print(f"set-up failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
     finally:
-        await hub.close()
+        for hub in hubs:
+            await hub.close()
     result["meta"] = meta
     print(idle_table(result["idle"]) if "idle" in result else rate_table(result["rate"]))
     if a.json:

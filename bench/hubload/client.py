@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 PASSWORD = "bench-password-1"
@@ -29,6 +31,30 @@ class Account:
     user_id: str
     username: str
     token: str
+
+
+# Tokens live 24 h by default (HUBBUB_JWT_TTL_SECONDS); an accounts file older than this is
+# refused rather than failing half-way through a run with expired tokens.
+ACCOUNTS_MAX_AGE_S = 20 * 3600
+
+
+def save_accounts(path: Path, accounts: Sequence[Account]) -> None:
+    """Write accounts (ids, names, tokens) so that later runs can skip argon2 registration."""
+    body = {"created_at": time.time(), "accounts": [asdict(a) for a in accounts]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(body, option=orjson.OPT_INDENT_2))
+
+
+def load_accounts(path: Path, count: int) -> list[Account]:
+    """The first `count` accounts of a file written by save_accounts."""
+    body = orjson.loads(path.read_bytes())
+    age = time.time() - float(body["created_at"])
+    if age > ACCOUNTS_MAX_AGE_S:
+        raise SetupError(f"{path} is {age / 3600:.1f} h old: its tokens may expire; register anew")
+    accounts = [Account(**a) for a in body["accounts"]]
+    if len(accounts) < count:
+        raise SetupError(f"{path} holds {len(accounts)} accounts, {count} are needed")
+    return accounts[:count]
 
 
 def run_id() -> str:
@@ -77,14 +103,6 @@ class HubClient:
         login = await self._post("/api/v1/auth/login", {"username": username, "password": PASSWORD})
         return Account(user_id=str(user["id"]), username=username, token=str(login["token"]))
 
-    async def accounts(self, prefix: str, count: int) -> tuple[list[Account], float]:
-        """Register and log in `count` users concurrently; return them and the seconds taken."""
-        started = time.perf_counter()
-        print(f"registering and logging in {count} users ...", flush=True)
-        names = [f"{prefix}_{i}" for i in range(count)]
-        result = await bounded_map(self.account, names, self.concurrency)
-        return result, time.perf_counter() - started
-
     async def create_group(self, owner: Account, title: str, members: list[Account]) -> str:
         """Create a group chat owned by `owner` with the given members; return its id."""
         body = {"type": "group", "title": title, "member_ids": [m.user_id for m in members]}
@@ -100,14 +118,38 @@ class HubClient:
 
     async def metric(self, name: str) -> float | None:
         """The value of one unlabelled sample from GET /metrics, if present."""
+        return (await self.metrics([name]))[name]
+
+    async def metrics(self, names: Sequence[str]) -> dict[str, float | None]:
+        """Unlabelled samples (labelled ones summed) from one GET /metrics; None if absent."""
+        found: dict[str, float | None] = dict.fromkeys(names)
         try:
-            response = await self.http.get("/metrics")
+            response = await self.http.get("/metrics", timeout=10)
         except httpx.HTTPError:
-            return None
+            return found
+        if response.status_code != 200:
+            return found
         for line in response.text.splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
-        return None
+            name = line.split("{", 1)[0].split(" ", 1)[0]
+            if name in found:
+                found[name] = (found[name] or 0.0) + float(line.rsplit(" ", 1)[1])
+        return found
+
+
+async def register_accounts(
+    hubs: Sequence[HubClient], prefix: str, count: int
+) -> tuple[list[Account], float]:
+    """Register and log in `count` users, round-robin over the servers (argon2 is the slow
+    part: spreading it over several gateways uses their cores in parallel)."""
+    started = time.perf_counter()
+    print(f"registering and logging in {count} users via {len(hubs)} server(s) ...", flush=True)
+
+    async def one(index: int) -> Account:
+        return await hubs[index % len(hubs)].account(f"{prefix}_{index}")
+
+    concurrency = sum(h.concurrency for h in hubs)
+    result = await bounded_map(one, range(count), concurrency)
+    return result, time.perf_counter() - started
 
 
 def ws_url(base_url: str, token: str) -> str:

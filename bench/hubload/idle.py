@@ -13,8 +13,16 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from .client import Account, HubClient, bounded_map, close_all, negotiated_extensions, open_ws
-from .procinfo import tree_rss_kb
+from .client import (
+    Account,
+    HubClient,
+    bounded_map,
+    close_all,
+    negotiated_extensions,
+    open_ws,
+    register_accounts,
+)
+from .watch import Watched
 
 
 @dataclass
@@ -48,24 +56,23 @@ class Drain:
             self.closes[str(code)] += 1
 
 
-def _rss(pid: int | None) -> int | None:
-    return tree_rss_kb(pid) if pid else None
-
-
 async def _connect_all(
-    base_url: str, accounts: list[Account], opts: IdleOptions
+    base_urls: list[str], accounts: list[Account], opts: IdleOptions
 ) -> tuple[list[ClientConnection], Counter[str]]:
+    """Open the connections, round-robin over the gateways."""
     tokens = [a.token for a in accounts for _ in range(opts.conns_per_user)][: opts.connections]
+    targets = [(base_urls[i % len(base_urls)], token) for i, token in enumerate(tokens)]
     failures: Counter[str] = Counter()
 
-    async def one(token: str) -> ClientConnection | None:
+    async def one(target: tuple[str, str]) -> ClientConnection | None:
+        base_url, token = target
         try:
             return await open_ws(base_url, token, opts.compression)
         except Exception as exc:  # every kind of failure is counted and reported
             failures[type(exc).__name__ + ": " + str(exc)[:120]] += 1
             return None
 
-    opened = await bounded_map(one, tokens, opts.connect_concurrency)
+    opened = await bounded_map(one, targets, opts.connect_concurrency)
     return [ws for ws in opened if ws is not None], failures
 
 
@@ -73,25 +80,32 @@ def _per_conn(kb: int | None, n: int) -> float | None:
     return None if kb is None or n == 0 else round(kb / n, 2)
 
 
+async def _gauge(hubs: list[HubClient], name: str) -> float | None:
+    """A metric summed over the servers (None if none reports it)."""
+    values = [v for v in [await hub.metric(name) for hub in hubs] if v is not None]
+    return sum(values) if values else None
+
+
 async def run_idle(
-    hub: HubClient, server_pid: int | None, opts: IdleOptions, prefix: str
+    hubs: list[HubClient], watched: Watched, opts: IdleOptions, prefix: str
 ) -> dict[str, Any]:
-    """Register users, open the connections, hold them, and report RSS per connection."""
-    rss_start = _rss(server_pid)
+    """Register users, open the connections (round-robin over the servers), hold them, and
+    report RSS per connection (summed over the servers)."""
+    rss_start = watched.rss_kb()
     users = -(-opts.connections // opts.conns_per_user)
-    accounts, register_s = await hub.accounts(prefix, users)
-    rss_before = _rss(server_pid)
+    accounts, register_s = await register_accounts(hubs, prefix, users)
+    rss_before = watched.rss_kb()
     print(f"opening {opts.connections} connections ...", flush=True)
     started = time.perf_counter()
-    conns, failures = await _connect_all(hub.base_url, accounts, opts)
+    conns, failures = await _connect_all([h.base_url for h in hubs], accounts, opts)
     connect_s = time.perf_counter() - started
     drain = Drain()
     readers = [asyncio.create_task(drain.read(ws)) for ws in conns]
     await asyncio.sleep(opts.settle_s)
-    rss_connected = _rss(server_pid)
-    gauge = await hub.metric("hubbub_ws_connections")
+    rss_connected = watched.rss_kb()
+    gauge = await _gauge(hubs, "hubbub_ws_connections")
     await asyncio.sleep(opts.hold_s)
-    rss_held = _rss(server_pid)
+    rss_held = watched.rss_kb()
     still_open = sum(1 for ws in conns if ws.state is State.OPEN)
     n = len(conns)
     delta = None if rss_before is None or rss_connected is None else rss_connected - rss_before
@@ -118,7 +132,7 @@ async def run_idle(
             "before_connect": rss_before,
             "all_connected": rss_connected,
             "after_hold": rss_held,
-            "after_close": _rss(server_pid),
+            "after_close": watched.rss_kb(),
         },
         "rss_delta_per_conn_kb": _per_conn(delta, n),
         "rss_total_per_conn_kb": _per_conn(rss_connected, n),

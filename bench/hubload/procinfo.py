@@ -18,7 +18,7 @@ def raise_nofile_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     """Direct children of a process (from /proc/<pid>/task/*/children)."""
     kids: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -35,7 +35,7 @@ def process_tree(pid: int) -> list[int]:
     while todo:
         current = todo.pop()
         seen.append(current)
-        todo += _children(current)
+        todo += children(current)
     return seen
 
 
@@ -57,19 +57,28 @@ def tree_rss_kb(pid: int) -> int | None:
     return sum(known) if known else None
 
 
+def own_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time used so far by one process (all its threads), None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time used so far by a process and its descendants."""
-    total = 0.0
-    found = False
-    for p in process_tree(pid):
-        try:
-            stat = Path(f"/proc/{p}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        found = True
-    return total if found else None
+    known = [t for t in map(own_cpu_seconds, process_tree(pid)) if t is not None]
+    return sum(known) if known else None
+
+
+def cmdline(pid: int) -> str:
+    """A process's command line (its ps title), '' if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
 
 
 def thread_cpu_seconds(pid: int) -> dict[int, float]:

@@ -12,19 +12,13 @@ from typing import Any
 import orjson
 from websockets.exceptions import ConnectionClosed
 
-from .procinfo import (
-    cpu_seconds,
-    is_alive,
-    load_average,
-    machine_busy_seconds,
-    thread_cpu_seconds,
-    thread_split_pct,
-    tree_rss_kb,
-)
+from .procinfo import load_average, thread_cpu_seconds, thread_split_pct
 from .profiler import Profiler
 from .recorder import Recorder, Window, encode_text, now_ns
 from .rooms import Room, Rooms
+from .scrape import Scraper, step_figures
 from .stats import latency_summary_ms
+from .watch import CpuWindow, Watched
 
 NS = 1_000_000_000
 GENERATOR_SATURATED_PCT = 90.0  # above this the generator, not the server, may set the latency
@@ -95,57 +89,38 @@ async def drain(rec: Recorder, expected: int, quiet_s: float) -> None:
         await asyncio.sleep(0.05)
 
 
-def _cpu_pct(before: float | None, after: float | None, seconds: float) -> float | None:
-    if before is None or after is None:
-        return None
-    return round(100 * (after - before) / seconds, 1)
-
-
-async def other_cpu_now(pid: int | None, seconds: float = 1.0) -> float:
-    """CPU % used by other processes over the next `seconds` (server and generator excluded)."""
-    machine0, server0, gen0 = (
-        machine_busy_seconds(),
-        cpu_seconds(pid) if pid else 0.0,
-        time.process_time(),
-    )
+async def other_cpu_now(watched: Watched, seconds: float = 1.0) -> float:
+    """CPU % used by other processes over the next `seconds` (the watched ones and the
+    generator excluded)."""
+    window = CpuWindow(watched)
+    window.start()
     await asyncio.sleep(seconds)
-    server1 = cpu_seconds(pid) if pid else 0.0
-    return _other_cpu(
-        machine_busy_seconds() - machine0,
-        (server1 or 0) - (server0 or 0),
-        time.process_time() - gen0,
-        seconds,
-    )
+    return window.stop()["other"]
 
 
-async def wait_server_idle(pid: int | None, max_s: float, threshold_pct: float = 25.0) -> None:
-    """Wait (at most max_s) until the server's CPU falls below threshold: backlog worked off."""
+async def wait_server_idle(watched: Watched, max_s: float, threshold_pct: float = 25.0) -> None:
+    """Wait (at most max_s) until the gateways' CPU falls below threshold: backlog worked off."""
     deadline = time.monotonic() + max_s
-    while pid and time.monotonic() < deadline:
-        before = cpu_seconds(pid)
+    while watched.gateways and time.monotonic() < deadline:
+        before = watched.gateway_cpu_seconds()
         await asyncio.sleep(1)
-        used = _cpu_pct(before, cpu_seconds(pid), 1.0)
-        if used is None or used < threshold_pct:
+        used = round(100 * (watched.gateway_cpu_seconds() - before), 1)
+        if used < threshold_pct:
             return
         print(f"  server still busy ({used}% CPU) with the previous step, waiting ...", flush=True)
 
 
-async def wait_quiet(pid: int | None, max_s: float, threshold_pct: float = 10.0) -> float | None:
+async def wait_quiet(watched: Watched, max_s: float, threshold_pct: float = 10.0) -> float | None:
     """Wait (at most max_s) until other processes use < threshold; return the last reading."""
     deadline = time.monotonic() + max_s
     other = None
     while max_s > 0 and time.monotonic() < deadline:
-        other = await other_cpu_now(pid)
+        other = await other_cpu_now(watched)
         if other < threshold_pct:
             break
         print(f"  machine busy ({other}% CPU used by other processes), waiting ...", flush=True)
         await asyncio.sleep(2)
     return other
-
-
-def _other_cpu(machine: float, server: float, generator: float, seconds: float) -> float:
-    """CPU % used by everything else on the machine (other processes, kernel threads)."""
-    return round(max(0.0, 100 * (machine - server - generator) / seconds), 1)
 
 
 def verdict(row: dict[str, Any], rate: float, p99_limit_ms: float) -> list[str]:
@@ -171,12 +146,13 @@ async def run_step(
     rate: float,
     step: int,
     opts: StepOptions,
-    pid: int | None,
+    watched: Watched,
     profiler: Profiler | None,
+    scraper: Scraper | None = None,
 ) -> dict[str, Any]:
     """Send at `rate` msg/s in total for warm-up + duration; measure the window after warm-up."""
-    await wait_server_idle(pid, opts.settle_max_s)
-    await wait_quiet(pid, opts.quiet_wait_s)
+    await wait_server_idle(watched, opts.settle_max_s)
+    await wait_quiet(watched, opts.quiet_wait_s)
     start = now_ns() + NS // 10
     w_start = start + round(opts.warmup_s * NS)
     w_end = w_start + round(opts.duration_s * NS)
@@ -188,30 +164,34 @@ async def run_step(
         for i, room in enumerate(rooms.rooms)
     ]
     await sleep_until(w_start)
-    cpu0, gen0 = (cpu_seconds(pid) if pid else None), time.process_time()
-    threads0 = thread_cpu_seconds(pid) if pid else {}
-    machine0 = machine_busy_seconds()
+    first = watched.first_gateway
+    cpu = CpuWindow(watched)
+    cpu.start()
+    threads0 = thread_cpu_seconds(first) if first else {}
+    metrics0 = await scraper.sample() if scraper else []
     profiled = bool(profiler and profiler.wants(rate))
     if profiler and profiled:
         await profiler.start()
     await sleep_until(w_end)
-    cpu1, gen1 = (cpu_seconds(pid) if pid else None), time.process_time()
-    threads1 = thread_cpu_seconds(pid) if pid else {}
-    machine1 = machine_busy_seconds()
-    rss = tree_rss_kb(pid) if pid else None
+    used = cpu.stop(opts.duration_s)
+    threads1 = thread_cpu_seconds(first) if first else {}
+    metrics1 = await scraper.sample() if scraper else []
+    rss = watched.rss_kb()
     await asyncio.gather(*senders)
     expected = rec.c.sent_scheduled_in_window * (opts.room_size - 1)
     await drain(rec, expected, opts.drain_s)
-    if pid and not is_alive(pid):
-        raise ServerGone(f"server pid {pid} exited during the {rate} msg/s step")
+    if dead := watched.dead_gateways():
+        raise ServerGone(f"server pid(s) {dead} exited during the {rate} msg/s step")
     row = summarize(rec, rate, step, expected, opts)
-    row["server_cpu_pct"] = _cpu_pct(cpu0, cpu1, opts.duration_s)
-    if pid:
-        row["server_threads_cpu_pct"] = thread_split_pct(pid, threads0, threads1, opts.duration_s)
-    row["generator_cpu_pct"] = round(100 * (gen1 - gen0) / opts.duration_s, 1)
-    row["other_cpu_pct"] = _other_cpu(
-        machine1 - machine0, (cpu1 or 0) - (cpu0 or 0), gen1 - gen0, opts.duration_s
-    )
+    gateways = [v for k, v in used.items() if k.startswith("gateway")]
+    row["server_cpu_pct"] = round(sum(gateways), 1) if gateways else None
+    if first:
+        row["server_threads_cpu_pct"] = thread_split_pct(first, threads0, threads1, opts.duration_s)
+    row["process_cpu_pct"] = used
+    if scraper:
+        row["gateway_metrics"] = step_figures(metrics0, metrics1, opts.duration_s)
+    row["generator_cpu_pct"] = used["generator"]
+    row["other_cpu_pct"] = used["other"]
     row["load_average"] = load_average()
     row["server_rss_kb"] = rss
     row["profiled"] = profiled
@@ -251,6 +231,7 @@ def summarize(
         "lost": expected - c.delivered_of_window_msgs,
         "unacked": c.sent_scheduled_in_window - c.acked_of_window_msgs,
         "latency_ms": latency_summary_ms(c.latencies),
+        **split_by_path(c.local_latencies, c.remote_latencies),
         "latency_timeline": timeline(c.latencies, c.latency_at, rec.window.start),
         "ack_latency_ms": latency_summary_ms(c.ack_latencies),
         "send_lag_ms": latency_summary_ms(c.send_lags),
@@ -258,6 +239,26 @@ def summarize(
         "errors": dict(c.errors),
         "other_frames": dict(c.other_frames),
         "stale_frames": c.stale,
+    }
+
+
+def split_by_path(local: list[int], remote: list[int]) -> dict[str, Any]:
+    """Latency of deliveries on the sender's gateway and on the others (via Redis), and the
+    difference of their percentiles: what the Redis hop adds. Empty with one gateway."""
+    if not remote:
+        return {}
+    on_sender_gateway, via_redis = latency_summary_ms(local), latency_summary_ms(remote)
+    return {
+        "latency_local_ms": on_sender_gateway,
+        "latency_remote_ms": via_redis,
+        "redis_hop_ms": _hop(on_sender_gateway, via_redis),
+    }
+
+
+def _hop(local: dict[str, Any], remote: dict[str, Any]) -> dict[str, float | None]:
+    return {
+        q: None if local[q] is None or remote[q] is None else round(remote[q] - local[q], 2)
+        for q in ("p50", "p95", "p99")
     }
 
 
@@ -270,6 +271,7 @@ MEDIAN_KEYS = (
     "generator_cpu_pct",
 )
 LATENCY_KEYS = ("latency_ms", "ack_latency_ms", "send_lag_ms")
+SPLIT_KEYS = ("latency_local_ms", "latency_remote_ms")
 
 
 def _median(values: list[Any]) -> float | None:
@@ -286,6 +288,22 @@ def combine(runs: list[dict[str, Any]], rate: float, p99_limit_ms: float) -> dic
         row[key] = {
             q: _median([r[key][q] for r in runs]) for q in ("p50", "p95", "p99", "p999", "max")
         }
+    if all(key in r for r in runs for key in SPLIT_KEYS):
+        for key in SPLIT_KEYS:
+            row[key] = {q: _median([r[key][q] for r in runs]) for q in ("p50", "p95", "p99")}
+        # The median of each run's difference, not the difference of the medians.
+        row["redis_hop_ms"] = {
+            q: _median([r["redis_hop_ms"][q] for r in runs]) for q in ("p50", "p95", "p99")
+        }
+    scraped = [r["gateway_metrics"] for r in runs if "gateway_metrics" in r]
+    if scraped:
+        row["gateway_metrics"] = [
+            {k: _median([s[i][k] for s in scraped]) for k in gateway}
+            for i, gateway in enumerate(scraped[0])
+        ]
+    procs = [r["process_cpu_pct"] for r in runs if "process_cpu_pct" in r]
+    if procs:
+        row["process_cpu_pct"] = {k: _median([p.get(k) for p in procs]) for k in procs[0]}
     for key in ("lost", "unacked", "error_count", "expected_deliveries", "delivered"):
         row[key] = sum(r[key] for r in runs)
     row["server_rss_kb"] = max((r["server_rss_kb"] or 0) for r in runs) or None

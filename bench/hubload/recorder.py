@@ -63,6 +63,10 @@ class StepCounters:
 
     latencies: list[int] = field(default_factory=list)
     latency_at: list[int] = field(default_factory=list)
+    # The same samples split by path: receiver on the sender's gateway, or on another one
+    # (its copy crossed Redis pub/sub). With one gateway everything is local.
+    local_latencies: list[int] = field(default_factory=list)
+    remote_latencies: list[int] = field(default_factory=list)
     ack_latencies: list[int] = field(default_factory=list)
     send_lags: list[int] = field(default_factory=list)
     sent_in_window: int = 0
@@ -123,8 +127,9 @@ class Recorder:
             self.c.acked_of_window_msgs += 1
             self.c.ack_latencies.append(t - scheduled)
 
-    def on_delivery(self, message: dict[str, Any], t: int) -> None:
-        """A new_message frame arrived on a receiver connection."""
+    def on_delivery(self, message: dict[str, Any], t: int, remote: bool = False) -> None:
+        """A new_message frame arrived on a receiver connection (`remote`: on a gateway other
+        than the sender's)."""
         if t in self.window:
             self.c.delivered_in_window += 1
         self.last_frame_ns = t
@@ -136,8 +141,10 @@ class Recorder:
             return
         if decoded[1] in self.window:
             self.c.delivered_of_window_msgs += 1
-            self.c.latencies.append(t - decoded[1])
+            latency = t - decoded[1]
+            self.c.latencies.append(latency)
             self.c.latency_at.append(decoded[1])
+            (self.c.remote_latencies if remote else self.c.local_latencies).append(latency)
 
     def on_error(self, frame: dict[str, Any]) -> None:
         """An error frame arrived."""
@@ -176,7 +183,7 @@ class SeqCheck:
         self.last[chat] = seq
 
 
-async def read_receiver(ws: ClientConnection, rec: Recorder) -> None:
+async def read_receiver(ws: ClientConnection, rec: Recorder, remote: bool = False) -> None:
     """Consume a receiver's frames: new_message latency, errors, seq order."""
     seqs = SeqCheck()
     try:
@@ -187,7 +194,7 @@ async def read_receiver(ws: ClientConnection, rec: Recorder) -> None:
             kind = frame.get("type")
             if kind == "new_message":
                 message = frame["message"]
-                rec.on_delivery(message, t)
+                rec.on_delivery(message, t, remote)
                 seqs.observe(rec, message)
             elif kind == "error":
                 rec.on_error(frame)

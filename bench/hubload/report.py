@@ -62,13 +62,68 @@ def _row(row: dict[str, Any]) -> str:
     )
 
 
+def split_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Latency of local deliveries (receiver on the sender's gateway) and remote ones (via
+    Redis pub/sub to another gateway); empty with one gateway."""
+    if not any("redis_hop_ms" in r for r in rows):
+        return []
+    lines = [
+        "LOCAL vs REMOTE DELIVERIES (ms; hop = remote - local, median of the runs' differences)",
+        f"{'rate':>7} {'loc p50':>8} {'loc p95':>8} {'loc p99':>8} {'rem p50':>8} {'rem p95':>8}"
+        f" {'rem p99':>8} {'hop p50':>8} {'hop p95':>8} {'hop p99':>8}",
+    ]
+    for row in rows:
+        if "redis_hop_ms" not in row:
+            continue
+        lo, rem, hop = row["latency_local_ms"], row["latency_remote_ms"], row["redis_hop_ms"]
+        cells = [lo[q] for q in ("p50", "p95", "p99")] + [rem[q] for q in ("p50", "p95", "p99")]
+        cells += [hop[q] for q in ("p50", "p95", "p99")]
+        lines.append(f"{row['rate']:>7.0f} " + " ".join(_fmt(c, 8) for c in cells))
+    return lines
+
+
+def cpu_table(rows: list[dict[str, Any]]) -> list[str]:
+    """CPU % (100 = one core) of every watched process per rate."""
+    labels = list(dict.fromkeys(k for r in rows for k in r.get("process_cpu_pct", {})))
+    if not labels:
+        return []
+    lines = [
+        "CPU PER PROCESS (% of one core, during the measured window)",
+        f"{'rate':>7} " + " ".join(f"{label:>15}" for label in labels),
+    ]
+    for row in rows:
+        cpu = row.get("process_cpu_pct", {})
+        lines.append(
+            f"{row['rate']:>7.0f} " + " ".join(_fmt(cpu.get(label), 15) for label in labels)
+        )
+    return lines
+
+
+def gateway_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Per gateway, from its /metrics: group-commit transactions/s and messages per transaction."""
+    if not any(r.get("gateway_metrics") for r in rows):
+        return []
+    lines = ["GATEWAY WRITE PATH (from /metrics): transactions/s x mean messages per transaction"]
+    for row in rows:
+        cells = [
+            f"gw{i}: {g['commits_per_s']}/s x {g['mean_batch']}"
+            + (f" ({g['publish_errors']} publish errors)" if g["publish_errors"] else "")
+            for i, g in enumerate(row.get("gateway_metrics", []))
+        ]
+        lines.append(f"{row['rate']:>7.0f}  " + "   ".join(cells))
+    return lines
+
+
 def rate_table(rate: dict[str, Any]) -> str:
     """The rate sweep as a table plus the max sustainable rate."""
+    rows = rate.get("rows", [])
+    gateways = rate.get("gateways", 1)
     lines = [
         f"RATE SWEEP: {rate['rooms']} rooms x {rate['room_size']} members"
-        f" ({rate['connections']} connections), latency in ms from the scheduled send time",
+        f" ({rate['connections']} connections over {gateways} gateway(s):"
+        f" {rate.get('connections_per_gateway')}), latency in ms from the scheduled send time",
         HEADER,
-        *(_row(row) for row in rate.get("rows", [])),
+        *(_row(row) for row in rows),
     ]
     if any(row.get("searched") for row in rate.get("rows", [])):
         lines.append("  (* = found by bisection)")
@@ -83,4 +138,7 @@ def rate_table(rate: dict[str, Any]) -> str:
     )
     if rate.get("violations"):
         lines.append(f"CONTRACT VIOLATIONS: {rate['violations']}")
+    lines += split_table(rows)
+    lines += cpu_table(rows)
+    lines += gateway_table(rows)
     return "\n".join(lines)

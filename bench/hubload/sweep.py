@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .client import HubClient, negotiated_extensions
+from .client import Account, HubClient, negotiated_extensions
 from .profiler import Profiler
 from .rate import ServerGone, StepOptions, combine, run_step
 from .recorder import Recorder
 from .rooms import Rooms, build_rooms
+from .scrape import Scraper
+from .watch import Watched
 
 
 @dataclass
@@ -35,11 +37,12 @@ class Sweep:
         rooms: Rooms,
         rec: Recorder,
         opts: SweepOptions,
-        pid: int | None,
+        watched: Watched,
         profiler: Profiler | None,
+        scraper: Scraper | None = None,
     ) -> None:
         self.rooms, self.rec, self.opts = rooms, rec, opts
-        self.pid, self.profiler = pid, profiler
+        self.watched, self.profiler, self.scraper = watched, profiler, scraper
         self.rows: list[dict[str, Any]] = []
         self.step = 0
 
@@ -50,7 +53,14 @@ class Sweep:
             self.step += 1
             runs.append(
                 await run_step(
-                    self.rooms, self.rec, rate, self.step, self.opts.step, self.pid, self.profiler
+                    self.rooms,
+                    self.rec,
+                    rate,
+                    self.step,
+                    self.opts.step,
+                    self.watched,
+                    self.profiler,
+                    self.scraper,
                 )
             )
             print(_progress(runs[-1]), flush=True)
@@ -95,12 +105,22 @@ def _progress(run: dict[str, Any]) -> str:
     ok = "ok" if run["sustainable"] else "FAIL: " + "; ".join(run["failed_because"])
     if run["generator_saturated"]:
         ok += " (generator saturated)"
+    hop = run.get("redis_hop_ms")
+    split = (
+        f"local p50 {run['latency_local_ms']['p50']} remote p50 "
+        f"{run['latency_remote_ms']['p50']} (hop {hop['p50']}) "
+        if hop
+        else ""
+    )
+    cpu = " ".join(f"{k} {v}%" for k, v in run.get("process_cpu_pct", {}).items())
+    batches = " ".join(
+        f"gw{i} {g['commits_per_s']} tx/s x {g['mean_batch']}"
+        for i, g in enumerate(run.get("gateway_metrics", []))
+    )
     return (
         f"  rate {run['rate']:>7.0f}: sent {run['sent_per_s']:>8.1f}/s "
         f"delivered {run['delivered_per_s']:>9.1f}/s p50 {lat['p50']} p95 {lat['p95']} "
-        f"p99 {lat['p99']} ms server cpu {run['server_cpu_pct']}% "
-        f"{run.get('server_threads_cpu_pct', '')} "
-        f"gen cpu {run['generator_cpu_pct']}% other cpu {run['other_cpu_pct']}% {ok}"
+        f"p99 {lat['p99']} ms {split}| cpu: {cpu or run['server_cpu_pct']} | {batches} | {ok}"
     )
 
 
@@ -112,28 +132,31 @@ async def probe(sweep: Sweep) -> dict[str, Any]:
     quick = StepOptions(
         1.0, 0.0, step_opts.drain_s, 0.5, step_opts.p99_limit_ms, step_opts.room_size
     )
-    row = await run_step(sweep.rooms, sweep.rec, rate, 0, quick, sweep.pid, None)
+    row = await run_step(sweep.rooms, sweep.rec, rate, 0, quick, sweep.watched, None)
     sweep.rec.validate = False
     return row
 
 
 async def run_rate(
-    hub: HubClient,
-    pid: int | None,
+    hubs: list[HubClient],
+    accounts: list[Account],
+    watched: Watched,
     opts: SweepOptions,
-    prefix: str,
     profiler: Profiler | None,
 ) -> dict[str, Any]:
-    """Build the rooms, probe, sweep the rates, optionally bisect; report everything."""
+    """Build the rooms (REST set-up on the first server, connections spread over all), probe,
+    sweep the rates, optionally bisect; report everything."""
     rec = Recorder()
     size = opts.step.room_size
-    rooms = await build_rooms(hub, prefix, opts.rooms, size, opts.compression, rec)
-    sweep = Sweep(rooms, rec, opts, pid, profiler)
+    ws_urls = [hub.base_url for hub in hubs]
+    rooms = await build_rooms(hubs[0], ws_urls, accounts, size, opts.compression, rec)
+    sweep = Sweep(rooms, rec, opts, watched, profiler, Scraper(hubs))
     result: dict[str, Any] = {
         "rooms": opts.rooms,
         "room_size": size,
         "connections": opts.rooms * size,
-        "register_login_s": round(rooms.register_s, 2),
+        "gateways": len(ws_urls),
+        "connections_per_gateway": {str(k): v for k, v in rooms.connections_per_gateway().items()},
         "ws_extensions": negotiated_extensions(rooms.rooms[0].sender_ws),
     }
     try:

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from hubbub.contexts.chats import ChatsApi
     from hubbub.contexts.messages import MessagesApi
     from hubbub.contexts.users import UsersApi
-    from hubbub.infra.ratelimit import RateLimiter
+    from hubbub.kernel.ports import RateLimit
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Apis:
     users: "UsersApi"
     chats: "ChatsApi"
     messages: "MessagesApi"
-    rate_limiter: "RateLimiter"
+    rate_limiter: "RateLimit"
 
 
 def apis(connection: HTTPConnection) -> Apis:

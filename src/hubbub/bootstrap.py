@@ -1,5 +1,6 @@
-"""bootstrap(): the one place where adapters are chosen (by URL, from settings) and the
-contexts are assembled. Tests pass their own settings; nothing is built at import time."""
+"""bootstrap(): the one place where adapters are chosen (by URL, from settings) and a
+process is assembled for its role. Tests pass their own settings; nothing is built at import
+time."""
 
 import os
 import secrets
@@ -7,27 +8,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
+from redis.asyncio import Redis
 
 from hubbub.apis import Apis
 from hubbub.contexts.auth.wiring import local_auth
 from hubbub.contexts.chats.wiring import local_chats
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.messages.wiring import local_messages
-from hubbub.contexts.realtime.gateway import Gateway
-from hubbub.contexts.realtime.hub import Hub
-from hubbub.contexts.realtime.presence import InMemoryPresence
+from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users.wiring import local_users
 from hubbub.infra.bus import bus_from_url
+from hubbub.infra.cache import cache_from
 from hubbub.infra.db import Database
 from hubbub.infra.db.migrate import upgrade
 from hubbub.infra.db.outbox import OutboxRelay
 from hubbub.infra.fanout import fanout_from_url
-from hubbub.infra.ratelimit import RateLimiter
+from hubbub.infra.presence import presence_from
+from hubbub.infra.ratelimit import rate_limit_from
+from hubbub.infra.redis import redis_client, redis_ping
 from hubbub.kernel.clock import Clock, SystemClock
-from hubbub.kernel.ports import Bus, Fanout
+from hubbub.kernel.ids import new_id
+from hubbub.kernel.ports import Bus, Fanout, Presence, RateLimit
+from hubbub.roles import ROLES, Role
 from hubbub.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Frontend:
+    """What a client-facing role runs: the contexts, the gateway and their live plumbing."""
+
+    fanout: Fanout
+    presence: Presence
+    hub: Hub
+    apis: Apis
+    gateway: Gateway
+    messages: LocalMessagesApi
+    limiters: tuple[RateLimit, ...]
 
 
 @dataclass
@@ -35,50 +53,102 @@ class Container:
     """Everything one process runs, built by `bootstrap` and started/stopped by the entry."""
 
     settings: Settings
+    role: Role
     db: Database
-    bus: Bus
-    fanout: Fanout
-    hub: Hub
-    apis: Apis
-    gateway: Gateway
-    relay: OutboxRelay
-    messages: LocalMessagesApi
+    redis: Redis | None
+    bus: Bus | None
+    relay: OutboxRelay | None
+    frontend: Frontend | None
     started: bool = field(default=False)
 
     async def start(self) -> None:
         if self.settings.should_migrate_on_start:
             await upgrade(self.db)
-        await self.bus.start()
-        await self.fanout.start(self.hub.deliver)
-        self.relay.start()
+        if self.bus is not None:
+            await self.bus.start()
+        if self.frontend is not None:
+            await self.frontend.fanout.start(self.frontend.hub.deliver)
+            await self.frontend.presence.start(self.frontend.gateway.went_offline)
+        if self.relay is not None:
+            self.relay.start()
         self.started = True
 
     async def stop(self) -> None:
         """Finish in-flight writes, relay what was committed, then let go of everything."""
-        await self.messages.close()
-        await self.relay.stop()
-        await self.bus.stop()
-        await self.fanout.stop()
+        if self.frontend is not None:
+            await self.frontend.messages.close()
+            await self.frontend.presence.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        if self.bus is not None:
+            await self.bus.stop()
+        if self.frontend is not None:
+            await self.frontend.fanout.stop()
+            for limiter in self.frontend.limiters:
+                await limiter.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.db.dispose()
         self.started = False
 
     async def readiness(self) -> dict[str, str]:
-        checks = {
-            "database": await self.db.ping(),
-            "fanout": await self.fanout.ping(),
-            "bus": await self.bus.ping(),
-        }
+        """Each configured dependency: "ok" when it answers."""
+        checks = {"database": await self.db.ping()}
+        if self.redis is not None:
+            checks["redis"] = await redis_ping(self.redis)
+        if self.frontend is not None:
+            checks["fanout"] = await self.frontend.fanout.ping()
+        if self.bus is not None:
+            checks["bus"] = await self.bus.ping()
         return {name: "ok" if ok else "error" for name, ok in checks.items()}
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
-    """Build the embedded (role `all`) process from settings."""
-    clock = clock or SystemClock()
+def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = None) -> Container:
+    """Build the process of `role` (see roles.py) from settings."""
+    chosen = ROLES[role]
+    if chosen.name != "all" and settings.is_sqlite:
+        raise RuntimeError(
+            f"role {chosen.name!r} shares its database with other processes: set "
+            "HUBBUB_DATABASE_URL to PostgreSQL (the SQLite default is for `serve all`)"
+        )
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    bus = bus_from_url(settings.bus_url)
-    fanout = fanout_from_url(settings.fanout_url)
+    # Redis holds what client-facing processes share (presence, limits, caches).
+    redis = (
+        redis_client(settings.redis_url) if settings.redis_url and chosen.serves_clients else None
+    )
+    bus = None
+    relay = None
+    if chosen.relays_outbox:
+        bus = bus_from_url(
+            settings.bus_url,
+            namespace=settings.redis_namespace,
+            partitions=settings.bus_partitions,
+        )
+        relay = OutboxRelay(db, bus, poll_seconds=settings.outbox_poll_seconds)
+    frontend = (
+        _frontend(settings, db, redis, clock or SystemClock()) if chosen.serves_clients else None
+    )
+    return Container(
+        settings=settings,
+        role=chosen,
+        db=db,
+        redis=redis,
+        bus=bus,
+        relay=relay,
+        frontend=frontend,
+    )
+
+
+def _frontend(settings: Settings, db: Database, redis: Redis | None, clock: Clock) -> Frontend:
+    # One id per process names it to the other gateways (fan-out origin, presence entries,
+    # connection ids).
+    instance = new_id().hex[-12:]
+    namespace = settings.redis_namespace
+    fanout = fanout_from_url(settings.fanout_url, instance=instance, namespace=namespace)
     hub = Hub(fanout)
-    presence = InMemoryPresence()
+    presence = presence_from(
+        redis, instance=instance, namespace=namespace, ttl_seconds=settings.presence_ttl_seconds
+    )
     users = local_users(db=db, presence=presence, clock=clock)
     auth = local_auth(
         db=db,
@@ -87,11 +157,19 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         ttl_seconds=settings.jwt_ttl_seconds,
         clock=clock,
     )
-    chats = local_chats(db=db, users=users, live=hub, clock=clock)
+    chats = local_chats(
+        db=db, users=users, live=hub, clock=clock, cache=cache_from(redis, namespace=namespace)
+    )
     messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
     chats.bind_activity(messages)
-    http_limiter = RateLimiter(per_minute=settings.rate_limit_per_minute)
-    ws_limiter = RateLimiter(per_minute=settings.ws_rate_limit_per_minute)
+    http_limiter = rate_limit_from(
+        settings.redis_url, per_minute=settings.rate_limit_per_minute, namespace=f"{namespace}:http"
+    )
+    ws_limiter = rate_limit_from(
+        settings.redis_url,
+        per_minute=settings.ws_rate_limit_per_minute,
+        namespace=f"{namespace}:ws",
+    )
     gateway = Gateway(
         auth=auth,
         users=users,
@@ -101,21 +179,19 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         presence=presence,
         rate_limiter=ws_limiter,
         clock=clock,
+        instance=instance,
         max_frame_bytes=settings.ws_max_frame_bytes,
         send_queue=settings.ws_send_queue,
     )
-    return Container(
-        settings=settings,
-        db=db,
-        bus=bus,
+    apis = Apis(auth=auth, users=users, chats=chats, messages=messages, rate_limiter=http_limiter)
+    return Frontend(
         fanout=fanout,
+        presence=presence,
         hub=hub,
-        apis=Apis(
-            auth=auth, users=users, chats=chats, messages=messages, rate_limiter=http_limiter
-        ),
+        apis=apis,
         gateway=gateway,
-        relay=OutboxRelay(db, bus),
         messages=messages,
+        limiters=(http_limiter, ws_limiter),
     )
 
 

@@ -17,7 +17,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="hubbub", description="hubbub messenger server")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run a server process")
-    serve.add_argument("role", nargs="?", default="all", choices=sorted(ROLES))
+    serve.add_argument(
+        "role",
+        nargs="?",
+        default="all",
+        choices=sorted(ROLES),
+        help="; ".join(f"{r.name}: {r.description}" for r in ROLES.values()),
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     db = commands.add_parser("db", help="database administration")
@@ -43,7 +49,10 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
     from hubbub.bootstrap import bootstrap
     from hubbub.entry.asgi import create_asgi
 
-    app = create_asgi(bootstrap(settings))
+    try:
+        app = create_asgi(bootstrap(settings, role=role))
+    except (RuntimeError, ValueError) as exc:  # a configuration mistake: say it, no traceback
+        sys.exit(f"hubbub: {exc}")
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     config = uvicorn.Config(
@@ -64,9 +73,13 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
     )
     server = uvicorn.Server(config)
     base = f"http://{_display(bound_host)}:{bound_port}"
+    endpoints = (
+        f"docs: {base}/docs  websocket: ws://{_display(bound_host)}:{bound_port}/ws"
+        if ROLES[role].serves_clients
+        else f"health: {base}/healthz  metrics: {base}/metrics"
+    )
     print(
-        f"hubbub ({role}) listening on {base}  docs: {base}/docs  "
-        f"websocket: ws://{_display(bound_host)}:{bound_port}/ws  "
+        f"hubbub ({role}) listening on {base}  {endpoints}  "
         f"database: {_redacted(settings.effective_database_url)}",
         flush=True,
     )

@@ -1,7 +1,8 @@
-"""Roles: which parts a process runs. A role is data, not a separate program.
+"""Roles: which parts a process runs. A role is data, not a separate program: every process
+is the same `hubbub serve <role>`, and `bootstrap()` builds only what its role asks for.
 
-This build runs everything in one process (`all`); the split roles (gateway, relay, the
-gRPC servers of each context, assistant workers) arrive with scale-out.
+`all` is the embedded default. To scale out, run any number of `gateway`s behind a load
+balancer and one or more `relay`s, all on the same PostgreSQL, Redis and bus.
 """
 
 from dataclasses import dataclass
@@ -11,8 +12,21 @@ from dataclasses import dataclass
 class Role:
     name: str
     description: str
+    serves_clients: bool
+    """REST API + WebSocket (the contexts, the fan-out and presence)."""
+    relays_outbox: bool
+    """Moves committed outbox rows to the durable bus."""
 
 
 ROLES = {
-    "all": Role("all", "every context, REST + WebSocket, the outbox relay and the bus consumers"),
+    "all": Role(
+        "all",
+        "everything in one process: REST + WebSocket and the outbox relay",
+        serves_clients=True,
+        relays_outbox=True,
+    ),
+    "gateway": Role(
+        "gateway", "REST API + WebSocket; scale out behind a load balancer", True, False
+    ),
+    "relay": Role("relay", "the outbox relay to the durable bus; run one or more", False, True),
 }

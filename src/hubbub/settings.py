@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     fanout_url: str = "memory://"
     bus_url: str = "memory://"
     redis_url: str | None = None
+    # Prefix of every Redis key, stream, pub/sub channel and Kafka topic/group of this
+    # deployment, so that several deployments (or test runs) can share one Redis or broker.
+    redis_namespace: str = Field(default="hubbub", pattern=r"^[A-Za-z0-9_.-]+$")
+    bus_partitions: int = Field(default=8, ge=1, le=256)
+    presence_ttl_seconds: float = Field(default=45.0, gt=0)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
 
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = Field(default=86400, ge=60)

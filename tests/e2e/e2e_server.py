@@ -28,8 +28,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def hubbub_env(data_dir: Path, *, rate_limit: int, extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a hubbub process: this one's, minus any HUBBUB_* of the developer's
+    shell (a test states all of its settings), plus `extra`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HUBBUB_")}
+    env.update(
+        HUBBUB_DATA_DIR=str(data_dir),
+        HUBBUB_RATE_LIMIT_PER_MINUTE=str(rate_limit),
+        HUBBUB_LOG_LEVEL="warning",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")])),
+    )
+    env.update(extra)
+    return env
+
+
 class ServerProcess:
-    """One hubbub server subprocess on its own data dir; it can be restarted on the same dir."""
+    """One hubbub server subprocess of a role (`all`, `gateway`, `relay`) on its own data
+    dir; it can be restarted on the same dir. Every role serves /healthz on its port."""
 
     live: ClassVar[list[ServerProcess]] = []
 
@@ -39,8 +54,10 @@ class ServerProcess:
         *,
         rate_limit: int = DEFAULT_RATE_LIMIT,
         env: dict[str, str] | None = None,
+        role: str = "all",
     ) -> None:
         self.data_dir = data_dir
+        self.role = role
         self.rate_limit = rate_limit
         self.extra_env = env or {}
         self.log_path = data_dir.with_name(f"{data_dir.name}.log")
@@ -64,15 +81,8 @@ class ServerProcess:
         """Spawn the server on a fresh port and block until GET /healthz answers 200."""
         self.port = free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {key: value for key, value in os.environ.items() if not key.startswith("HUBBUB_")}
-        env.update(
-            HUBBUB_DATA_DIR=str(self.data_dir),
-            HUBBUB_RATE_LIMIT_PER_MINUTE=str(self.rate_limit),
-            HUBBUB_LOG_LEVEL="warning",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")])),
-        )
-        env.update(self.extra_env)
-        argv = [sys.executable, "-m", "hubbub", "serve", "--host", "127.0.0.1"]
+        env = hubbub_env(self.data_dir, rate_limit=self.rate_limit, extra=self.extra_env)
+        argv = [sys.executable, "-m", "hubbub", "serve", self.role, "--host", "127.0.0.1"]
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
                 [*argv, "--port", str(self.port)],
@@ -91,7 +101,9 @@ class ServerProcess:
                 code = self.proc.poll()
                 if code is not None:
                     self._forget()
-                    raise RuntimeError(f"hubbub exited with {code} on start:\n{self.log_tail()}")
+                    raise RuntimeError(
+                        f"hubbub {self.role} exited with {code} on start:\n{self.log_tail()}"
+                    )
                 try:
                     if client.get(f"{self.base_url}/healthz").status_code == 200:
                         return
@@ -99,7 +111,9 @@ class ServerProcess:
                     pass
                 time.sleep(0.1)
         self.kill()
-        raise RuntimeError(f"hubbub not healthy after {START_TIMEOUT}s:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"hubbub {self.role} not healthy after {START_TIMEOUT}s:\n{self.log_tail()}"
+        )
 
     def terminate(self) -> None:
         """Send SIGTERM without waiting."""
@@ -142,10 +156,14 @@ class ServerProcess:
 
 @contextmanager
 def running_server(
-    data_dir: Path, *, rate_limit: int = DEFAULT_RATE_LIMIT, env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
+    env: dict[str, str] | None = None,
+    role: str = "all",
 ) -> Iterator[ServerProcess]:
     """Start a server for the duration of the block and always stop it afterwards."""
-    server = ServerProcess(data_dir, rate_limit=rate_limit, env=env)
+    server = ServerProcess(data_dir, rate_limit=rate_limit, env=env, role=role)
     try:
         server.start()
         yield server

@@ -296,3 +296,32 @@ async def _stop(relay: OutboxRelay, within: float = 3.0) -> None:
             await stopping
         pytest.fail(f"OutboxRelay.stop() did not return within {within} s")
     await stopping
+
+
+@pytest.mark.postgres
+async def test_two_relays_publish_every_row_once_and_in_order(
+    postgres_database: str, bus: InMemoryBus
+) -> None:
+    """Two relay processes on one PostgreSQL database: one publishes at a time (advisory
+    lock), so nothing is published twice and a chat's events keep their order."""
+    consumer = Consumer(bus)
+    await bus.start()
+    async with open_database(postgres_database) as db:
+        second = Database(postgres_database)
+        relays = [
+            OutboxRelay(db, bus, batch_size=7, poll_seconds=0.01),
+            OutboxRelay(second, bus, batch_size=7, poll_seconds=0.01),
+        ]
+        for relay in relays:
+            relay.start()
+        try:
+            for start in range(0, 100, 10):
+                await post(db, *(f"m{i}" for i in range(start, start + 10)))
+            await _until_empty(db)
+        finally:
+            for relay in relays:
+                await _stop(relay)
+            await second.dispose()
+    await bus.join()
+
+    assert consumer.texts() == [f"m{i}" for i in range(100)]

@@ -1,4 +1,5 @@
-"""The ASGI application of a process: `create_app` (REST, ops) and `create_asgi` (+ `/ws`)."""
+"""The ASGI application of a process: `create_app` (REST, ops), `create_asgi` (+ `/ws`, or
+only the operations endpoints for roles that serve no clients)."""
 
 import gc
 from collections.abc import AsyncIterator
@@ -32,7 +33,39 @@ class Readiness(BaseModel):
 
 
 def create_app(container: Container) -> FastAPI:
-    """The app for `container`; its lifespan starts and stops the container."""
+    """The client-facing app for `container`; its lifespan starts and stops the container."""
+    frontend = container.frontend
+    if frontend is None:
+        raise ValueError(f"role {container.role.name!r} serves no clients")
+    app = _base_app(
+        container, description="A real-time messenger whose chats can be bound to an AI assistant."
+    )
+    app.state.apis = frontend.apis
+    app.state.gateway = frontend.gateway
+    for router in (auth_router, users_router, chats_router, messages_router):
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def create_ops_app(container: Container) -> FastAPI:
+    """A worker role's app: only /healthz, /readyz and /metrics."""
+    return _base_app(
+        container, description=f"hubbub {container.role.name}: {container.role.description}"
+    )
+
+
+def create_asgi(container: Container) -> ASGIApp:
+    """What a server runs: `/ws` in front of the FastAPI app (see realtime/routes.py), or the
+    operations app for a role without clients."""
+    if container.frontend is None:
+        return create_ops_app(container)
+    return WebSocketEndpoint(create_app(container), serve=container.frontend.gateway.serve)
+
+
+def _base_app(container: Container, *, description: str) -> FastAPI:
+    """The app every role serves: lifespan, error handlers and the operations endpoints."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -53,26 +86,12 @@ def create_app(container: Container) -> FastAPI:
 
     # Swagger UI and ReDoc assets are served by hubbub itself: there may be no CDN to reach.
     app = FastAPIOffline(
-        title="hubbub",
-        version=__version__,
-        description="A real-time messenger whose chats can be bound to an AI assistant.",
-        lifespan=lifespan,
+        title="hubbub", version=__version__, description=description, lifespan=lifespan
     )
-    app.state.apis = container.apis
-    app.state.gateway = container.gateway
     app.state.container = container
     install_error_handlers(app)
-    for router in (auth_router, users_router, chats_router, messages_router):
-        app.include_router(router)
     _add_ops_routes(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
     return app
-
-
-def create_asgi(container: Container) -> ASGIApp:
-    """What a server runs: `/ws` in front of the FastAPI app (see realtime/routes.py)."""
-    return WebSocketEndpoint(create_app(container), serve=container.gateway.serve)
 
 
 def _add_ops_routes(app: FastAPI) -> None:
@@ -88,7 +107,7 @@ def _add_ops_routes(app: FastAPI) -> None:
         responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
     )
     async def readyz(request: Request) -> JSONResponse:
-        """Every configured dependency (database, fan-out, bus) answers."""
+        """Every configured dependency (database, Redis, fan-out, bus) answers."""
         checks = await request.app.state.container.readiness()
         ready = all(v == "ok" for v in checks.values())
         body = Readiness(status="ok" if ready else "unavailable", checks=checks)

@@ -1,4 +1,4 @@
-"""A bounded in-process cache with expiry (membership checks on the send path)."""
+"""A bounded in-process cache with per-entry expiry."""
 
 import time
 from collections import OrderedDict
@@ -9,7 +9,7 @@ V = TypeVar("V")
 
 
 class TtlCache(Generic[K, V]):
-    def __init__(self, *, ttl_seconds: float, max_entries: int = 10_000) -> None:
+    def __init__(self, *, ttl_seconds: float = 30.0, max_entries: int = 10_000) -> None:
         self._ttl = ttl_seconds
         self._max = max_entries
         self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
@@ -25,8 +25,9 @@ class TtlCache(Generic[K, V]):
         self._entries.move_to_end(key)
         return value
 
-    def put(self, key: K, value: V) -> None:
-        self._entries[key] = (time.monotonic() + self._ttl, value)
+    def put(self, key: K, value: V, *, ttl_seconds: float | None = None) -> None:
+        ttl = self._ttl if ttl_seconds is None else ttl_seconds
+        self._entries[key] = (time.monotonic() + ttl, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)

@@ -1,6 +1,9 @@
-"""Ports shared by every context: the durable bus and the live fan-out.
+"""Ports shared by every context: the durable bus, the live fan-out, presence, rate limits
+and short-lived caches.
 
-Adapters live in `hubbub.infra`; `bootstrap()` picks them by URL scheme.
+Adapters live in `hubbub.infra` (in-memory for the embedded default, Redis/Kafka to scale
+out); `bootstrap()` picks them by URL scheme. Each port has one contract test suite that runs
+over all of its adapters.
 """
 
 from collections.abc import Awaitable, Callable
@@ -48,6 +51,62 @@ class Fanout(Protocol):
     async def unsubscribe(self, channel: str) -> None: ...
 
     async def ping(self) -> bool: ...
+
+
+OfflineListener = Callable[[UUID], Awaitable[None]]
+"""Told about a user who went offline because the gateway holding them died."""
+
+
+class Presence(Protocol):
+    """Who is connected anywhere. Online ⇔ at least one live connection on some gateway.
+
+    `connect`/`disconnect` report transitions, so online/offline events are published once
+    per transition, not once per connection. Adapters fail open: if their store is
+    unreachable they report no transition rather than break the connection.
+    """
+
+    async def start(self, on_offline: OfflineListener) -> None:
+        """Begin heartbeats; `on_offline` hears of users whose gateway stopped heartbeating."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    async def connect(self, user_id: UUID) -> bool:
+        """Count a new connection; True when the user just came online."""
+        ...
+
+    async def disconnect(self, user_id: UUID) -> bool:
+        """Count a closed connection; True when the user just went offline."""
+        ...
+
+    async def online_among(self, user_ids: set[UUID]) -> set[UUID]:
+        """The subset of `user_ids` online now."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+
+class RateLimit(Protocol):
+    """A per-key budget of hits per minute."""
+
+    async def hit(self, key: str) -> None:
+        """Count one hit for `key`, or raise `RateLimited` with a retry-after."""
+        ...
+
+    async def aclose(self) -> None:
+        """Let go of connections (at shutdown)."""
+        ...
+
+
+class Cache(Protocol):
+    """Short-lived values shared by the processes of one deployment (never the truth:
+    a miss or an unreachable cache means "ask the database")."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: float) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
 
 
 Frame = dict[str, Any]

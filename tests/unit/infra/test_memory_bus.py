@@ -137,7 +137,7 @@ def test_bus_from_url_memory(url: str) -> None:
     assert isinstance(bus_from_url(url), InMemoryBus)
 
 
-@pytest.mark.parametrize("url", ["kafka://localhost:9092", "nats://x"])
+@pytest.mark.parametrize("url", ["nats://x", "memory:"])
 def test_bus_from_url_refuses_unknown_schemes(url: str) -> None:
     with pytest.raises(ValueError, match="HUBBUB_BUS_URL"):
         bus_from_url(url)

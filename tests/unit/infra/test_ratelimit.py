@@ -2,7 +2,7 @@
 
 import pytest
 
-from hubbub.infra.ratelimit import RateLimiter
+from hubbub.infra.ratelimit import InMemoryRateLimiter
 from hubbub.kernel.errors import RateLimited
 
 
@@ -14,13 +14,13 @@ class ManualClock:
         return self.now
 
 
-async def spend(limiter: RateLimiter, key: str, times: int) -> None:
+async def spend(limiter: InMemoryRateLimiter, key: str, times: int) -> None:
     for _ in range(times):
         await limiter.hit(key)
 
 
 async def test_the_whole_budget_is_available_at_once_and_one_more_is_refused() -> None:
-    limiter = RateLimiter(per_minute=5, clock=ManualClock())
+    limiter = InMemoryRateLimiter(per_minute=5, clock=ManualClock())
     await spend(limiter, "alice", 5)
 
     with pytest.raises(RateLimited) as refused:
@@ -31,7 +31,7 @@ async def test_the_whole_budget_is_available_at_once_and_one_more_is_refused() -
 
 async def test_a_refused_hit_does_not_spend_budget() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(per_minute=5, clock=clock)
+    limiter = InMemoryRateLimiter(per_minute=5, clock=clock)
     await spend(limiter, "alice", 5)
     for _ in range(3):
         with pytest.raises(RateLimited):
@@ -43,7 +43,7 @@ async def test_a_refused_hit_does_not_spend_budget() -> None:
 
 async def test_the_budget_refills_smoothly() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(per_minute=60, clock=clock)
+    limiter = InMemoryRateLimiter(per_minute=60, clock=clock)
     await spend(limiter, "alice", 60)
 
     clock.now += 10
@@ -54,7 +54,7 @@ async def test_the_budget_refills_smoothly() -> None:
 
 
 async def test_keys_have_budgets_of_their_own() -> None:
-    limiter = RateLimiter(per_minute=2, clock=ManualClock())
+    limiter = InMemoryRateLimiter(per_minute=2, clock=ManualClock())
     await spend(limiter, "alice", 2)
 
     await spend(limiter, "bob", 2)
@@ -64,7 +64,7 @@ async def test_keys_have_budgets_of_their_own() -> None:
 
 async def test_keys_with_a_full_budget_are_forgotten_without_changing_any_answer() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(per_minute=2, clock=clock, purge_every=3)
+    limiter = InMemoryRateLimiter(per_minute=2, clock=clock, purge_every=3)
     await spend(limiter, "alice", 2)
     clock.now += 61
     await limiter.hit("bob")  # third hit: purges alice, whose budget is full again
@@ -77,4 +77,4 @@ async def test_keys_with_a_full_budget_are_forgotten_without_changing_any_answer
 
 def test_a_budget_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
-        RateLimiter(per_minute=0)
+        InMemoryRateLimiter(per_minute=0)

@@ -1,18 +1,36 @@
-"""Presence: online while at least one connection is open."""
+"""In-process presence: online while at least one connection is open.
 
-from hubbub.contexts.realtime import InMemoryPresence
+The behaviour every adapter shares is in tests/contract/test_presence_contract.py; this is
+what only the in-process one promises.
+"""
+
+from uuid import UUID
+
+from hubbub.infra.presence import InMemoryPresence
 from hubbub.kernel.ids import new_id
 
 
-def test_online_from_the_first_connection_to_the_last_disconnection() -> None:
+async def test_stopping_forgets_every_connection() -> None:
     presence = InMemoryPresence()
-    alice, bob = new_id(), new_id()
+    alice = new_id()
+    await presence.connect(alice)
+    await presence.connect(alice)
 
-    assert presence.connect(alice) is True
-    assert presence.connect(alice) is False
-    assert presence.online_among({alice, bob}) == {alice}
-    assert presence.disconnect(alice) is False
-    assert presence.online_among({alice}) == {alice}
-    assert presence.disconnect(alice) is True
-    assert presence.online_among({alice, bob}) == set()
-    assert presence.connect(alice) is True  # back again
+    await presence.stop()
+
+    assert await presence.online_among({alice}) == set()
+    assert await presence.connect(alice) is True  # a fresh start, not a third tab
+
+
+async def test_there_is_no_gateway_to_lose_so_nobody_is_announced_offline() -> None:
+    told: list[UUID] = []
+
+    async def on_offline(user_id: UUID) -> None:
+        told.append(user_id)
+
+    presence = InMemoryPresence()
+    await presence.start(on_offline)
+    await presence.connect(new_id())
+    await presence.stop()
+
+    assert told == []

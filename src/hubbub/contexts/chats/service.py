@@ -2,16 +2,17 @@
 
 from uuid import UUID
 
+import orjson
+
 from hubbub.contexts.chats import model
 from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberView, PartnerView
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.chats.ports import ActivityLookup, ChatStore
 from hubbub.contexts.users import UsersApi
-from hubbub.kernel.cache import TtlCache
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import Conflict, Forbidden, NotFound
 from hubbub.kernel.ids import new_id
-from hubbub.kernel.ports import LiveEvents
+from hubbub.kernel.ports import Cache, LiveEvents
 
 
 class LocalChatsApi:
@@ -22,6 +23,7 @@ class LocalChatsApi:
         users: UsersApi,
         live: LiveEvents,
         clock: Clock,
+        cache: Cache,
         member_cache_seconds: float = 30.0,
     ) -> None:
         self._store = store
@@ -29,10 +31,9 @@ class LocalChatsApi:
         self._live = live
         self._clock = clock
         self._activity: ActivityLookup | None = None
-        # chat id -> member ids; dropped on every local membership change.
-        self._member_cache: TtlCache[UUID, frozenset[UUID]] = TtlCache(
-            ttl_seconds=member_cache_seconds
-        )
+        # chat id -> member ids, shared by every process; dropped on each membership change.
+        self._cache = cache
+        self._member_cache_seconds = member_cache_seconds
 
     def bind_activity(self, activity: ActivityLookup) -> None:
         """Late binding of the one mutual dependency: messages asks chats about membership,
@@ -55,7 +56,7 @@ class LocalChatsApi:
         chat = await self._store.add_chat(fresh, pair)
         created = chat.id == fresh.id
         if created:
-            self._member_cache.drop(chat.id)
+            await self._cache.delete(_members_key(chat.id))
             await self._live.to_user(user_id, None, join_chat=chat.id)
             partner_view = (await self._views(partner_id, [chat]))[0]
             frame = {"type": "chat_created", "chat": partner_view.model_dump(mode="json")}
@@ -88,7 +89,7 @@ class LocalChatsApi:
         member = Member(chat_id, user_id, "member", self._clock.now())
         if not await self._store.add_member(member):
             raise Conflict("user is already a member", code="already_member")
-        self._member_cache.drop(chat_id)
+        await self._cache.delete(_members_key(chat_id))
         if self._activity is not None:
             await self._activity.catch_up(user_id=user_id, chat_id=chat_id)
         await self._live.to_chat(
@@ -110,7 +111,7 @@ class LocalChatsApi:
             raise NotFound("user is not a member of this chat", code="not_a_member")
         heir = model.next_owner(people, user_id) if roles[user_id] == "owner" else None
         await self._store.remove_member(chat_id, user_id, new_owner=heir.user_id if heir else None)
-        self._member_cache.drop(chat_id)
+        await self._cache.delete(_members_key(chat_id))
         frame = {"type": "member_left", "chat_id": str(chat_id), "user_id": str(user_id)}
         await self._live.to_user(user_id, frame, leave_chat=chat_id)
         await self._live.to_chat(chat_id, frame)
@@ -152,7 +153,7 @@ class LocalChatsApi:
 
     async def is_member(self, *, chat_id: UUID, user_id: UUID) -> bool:
         """Membership, answered from a short-lived cache when possible."""
-        return user_id in await self.member_ids(chat_id=chat_id)
+        return str(user_id) in await self._cached_member_ids(chat_id)
 
     async def check_member(self, *, chat_id: UUID, user_id: UUID) -> None:
         """NotFound / Forbidden unless the user is a member."""
@@ -162,11 +163,17 @@ class LocalChatsApi:
 
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
         """Ids of the chat's members."""
-        cached = self._member_cache.get(chat_id)
-        if cached is None:
-            cached = frozenset(m.user_id for m in await self._store.members(chat_id))
-            self._member_cache.put(chat_id, cached)
-        return set(cached)
+        return {UUID(member) for member in await self._cached_member_ids(chat_id)}
+
+    async def _cached_member_ids(self, chat_id: UUID) -> list[str]:
+        key = _members_key(chat_id)
+        cached = await self._cache.get(key)
+        if cached is not None:
+            members: list[str] = orjson.loads(cached)
+            return members
+        members = [str(m.user_id) for m in await self._store.members(chat_id)]
+        await self._cache.set(key, orjson.dumps(members), ttl_seconds=self._member_cache_seconds)
+        return members
 
     async def chat_ids_of(self, *, user_id: UUID) -> list[UUID]:
         """Ids of the user's chats."""
@@ -237,3 +244,7 @@ class LocalChatsApi:
             for chat_id, pid in partner_of.items()
             if (p := profiles.get(pid)) is not None
         }
+
+
+def _members_key(chat_id: UUID) -> str:
+    return f"chats:members:{chat_id}"

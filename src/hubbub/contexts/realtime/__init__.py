@@ -1,6 +1,6 @@
 """realtime: the WebSocket gateway, sessions, fan-out, presence and typing."""
 
-from hubbub.contexts.realtime.ports import Presence
-from hubbub.contexts.realtime.presence import InMemoryPresence
+from hubbub.contexts.realtime.gateway import Gateway
+from hubbub.contexts.realtime.hub import Hub
 
-__all__ = ["InMemoryPresence", "Presence"]
+__all__ = ["Gateway", "Hub"]

@@ -19,13 +19,12 @@ from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.realtime import frames
 from hubbub.contexts.realtime.connection import Connection
 from hubbub.contexts.realtime.hub import Hub
-from hubbub.contexts.realtime.ports import Presence
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
-from hubbub.infra.ratelimit import RateLimiter
 from hubbub.kernel.clock import Clock, iso
 from hubbub.kernel.errors import DomainError
-from hubbub.kernel.ids import new_id, parse_id
+from hubbub.kernel.ids import parse_id
+from hubbub.kernel.ports import Presence, RateLimit
 
 log = structlog.get_logger(__name__)
 
@@ -43,8 +42,9 @@ class Gateway:
         messages: MessagesApi,
         hub: Hub,
         presence: Presence,
-        rate_limiter: RateLimiter,
+        rate_limiter: RateLimit,
         clock: Clock,
+        instance: str,
         max_frame_bytes: int,
         send_queue: int,
     ) -> None:
@@ -60,8 +60,8 @@ class Gateway:
         self._send_queue = send_queue
         self._frame_counter = itertools.count(1)
         self._connection_counter = itertools.count(1)
-        # Connection ids are unique across gateways: a random instance prefix plus a counter.
-        self._instance = new_id().hex[-8:]
+        # Connection ids are unique across gateways: this process's instance id + a counter.
+        self._instance = instance
 
     async def serve(self, websocket: WebSocket) -> None:
         """The whole life of one connection."""
@@ -94,15 +94,15 @@ class Gateway:
             await websocket.accept()
             conn.start()
             counted = True
-            if self._presence.connect(user_id):
+            if await self._presence.connect(user_id):
                 await self._announce_presence(user_id, "user_online")
             await self._read_loop(websocket, conn, default_chat)
         finally:
             WS_CONNECTIONS.dec()
             await self._hub.detach(conn)
             await conn.stop()
-            if counted and self._presence.disconnect(user_id):
-                await self._went_offline(user_id)
+            if counted and await self._presence.disconnect(user_id):
+                await self.went_offline(user_id)
 
     async def _read_loop(
         self, websocket: WebSocket, conn: Connection, default_chat: UUID | None
@@ -228,7 +228,9 @@ class Gateway:
         for contact in await self._chats.contacts_of(user_id=user_id):
             await self._hub.to_user(contact, frame)
 
-    async def _went_offline(self, user_id: UUID) -> None:
+    async def went_offline(self, user_id: UUID) -> None:
+        """Record and announce that the user has no connection left anywhere (also called
+        by presence for the users of a gateway that died)."""
         try:
             await self._users.touch_last_seen(user_id=user_id, at=self._clock.now())
             await self._announce_presence(user_id, "user_offline")

@@ -45,7 +45,7 @@ class ProfileUpdate(BaseModel):
 class PresenceLookup(Protocol):
     """Who is online right now (owned by realtime; users only asks)."""
 
-    def online_among(self, user_ids: set[UUID]) -> set[UUID]: ...
+    async def online_among(self, user_ids: set[UUID]) -> set[UUID]: ...
 
 
 class UsersApi(Protocol):

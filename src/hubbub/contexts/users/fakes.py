@@ -66,5 +66,5 @@ class FixedPresence:
     def __init__(self, online: set[UUID] | None = None) -> None:
         self.online = online or set()
 
-    def online_among(self, user_ids: set[UUID]) -> set[UUID]:
+    async def online_among(self, user_ids: set[UUID]) -> set[UUID]:
         return user_ids & self.online

@@ -37,13 +37,13 @@ class LocalUsersApi:
         record = await self._store.get(user_id)
         if record is None:
             raise NotFound("user not found", code="user_not_found")
-        return self._views([record])[0]
+        return (await self._views([record]))[0]
 
     async def get_many(self, *, user_ids: set[UUID]) -> dict[UUID, UserView]:
         """Profiles, by id, for those that exist."""
         if not user_ids:
             return {}
-        return {view.id: view for view in self._views(await self._store.get_many(user_ids))}
+        return {view.id: view for view in await self._views(await self._store.get_many(user_ids))}
 
     async def find_login(self, *, username: str | None, email: str | None) -> UserRecord | None:
         """The profile named by a login form."""
@@ -58,7 +58,7 @@ class LocalUsersApi:
         normalised = model.search_prefix(prefix)
         if not normalised:
             return []
-        return self._views(await self._store.search(normalised, limit))
+        return await self._views(await self._store.search(normalised, limit))
 
     async def update(self, *, user_id: UUID, change: ProfileUpdate) -> UserView:
         """Change display name and/or discoverability."""
@@ -79,8 +79,8 @@ class LocalUsersApi:
         """Record the last time the user was connected."""
         await self._store.set_last_seen(user_id, at)
 
-    def _views(self, records: list[UserRecord]) -> list[UserView]:
-        online = self._presence.online_among({r.id for r in records})
+    async def _views(self, records: list[UserRecord]) -> list[UserView]:
+        online = await self._presence.online_among({r.id for r in records})
         return [
             UserView(
                 id=r.id,

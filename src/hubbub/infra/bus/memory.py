@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from hubbub.infra.observability.metrics import BUS_DEAD_LETTERED
 from hubbub.kernel.ports import BusHandler
 
 log = structlog.get_logger(__name__)
@@ -98,4 +99,5 @@ class InMemoryBus:
                     "bus_handler_failed", topic=group.topic, group=group.name, attempt=attempt
                 )
                 await asyncio.sleep(self._retry_base * 2 ** (attempt - 1))
+        BUS_DEAD_LETTERED.labels(topic=group.topic, group=group.name).inc()
         log.error("bus_record_dead_lettered", topic=group.topic, group=group.name, key=key)

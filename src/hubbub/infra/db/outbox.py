@@ -2,13 +2,20 @@
 describe, and relayed to the durable bus after commit.
 
 A relay that dies between publishing and deleting republishes on restart: delivery is
-at-least-once and consumers are idempotent. Several relays may run against PostgreSQL
-(`FOR UPDATE SKIP LOCKED` hands each row to one of them); SQLite has one process.
+at-least-once and consumers are idempotent. Rows are published in id order, which keeps each
+key's events in order (a chat's messages are written one after another, under the lock of
+its head row, so their outbox ids rise with their seqs).
+
+Several relays may run against PostgreSQL for availability: each pass takes a transaction
+advisory lock, so one relay publishes at a time and the others stand by. Handing rows to
+relays in parallel (`SKIP LOCKED`) would let two relays publish one chat's events out of
+order; one relay publishes thousands of rows a second, far more than one database's writes.
+SQLite has one process, hence one relay.
 """
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -19,20 +26,26 @@ from sqlalchemy import (
     Connection,
     Integer,
     LargeBinary,
+    Row,
     String,
     Table,
     delete,
+    func,
     insert,
     select,
 )
 
 from hubbub.infra.db.engine import Database
 from hubbub.infra.db.schema import UtcDateTime, metadata
+from hubbub.infra.observability.metrics import OUTBOX_RELAY_ERRORS, OUTBOX_RELAYED
 from hubbub.kernel.clock import SystemClock
 from hubbub.kernel.events import Event
 from hubbub.kernel.ports import Bus
 
 log = structlog.get_logger(__name__)
+
+MAX_BACKOFF_SECONDS = 5.0
+RELAY_LOCK_ID = 0x6875_6262_7562  # "hubbub": the advisory lock that elects the active relay
 
 outbox = Table(
     "outbox",
@@ -88,12 +101,14 @@ class OutboxRelay:
         # instead of adding a write transaction per commit on SQLite's single writer.
         self._coalesce = coalesce_seconds
         self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         db.on_commit(self._wake.set)
 
     def start(self) -> None:
         self._stopping = False
+        self._stopped.clear()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
@@ -102,10 +117,14 @@ class OutboxRelay:
         if self._task is None:
             return
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
         await self._task
         self._task = None
-        await self.relay_pending()
+        try:
+            await self.relay_pending()
+        except Exception as exc:  # the bus is down: the rows wait in the outbox for next time
+            log.warning("outbox_relay_failed_at_stop", error=str(exc))
 
     async def relay_pending(self) -> int:
         """Relay everything currently in the outbox; returns how many rows moved."""
@@ -117,12 +136,20 @@ class OutboxRelay:
                 return moved
 
     async def _run(self) -> None:
+        backoff = self._poll_seconds
         while not self._stopping:
             self._wake.clear()
             try:
                 await self.relay_pending()
-            except Exception:
-                log.exception("outbox_relay_failed")
+                backoff = self._poll_seconds
+            except Exception as exc:
+                # The rows stay in the outbox (the delete never ran) and the next pass
+                # publishes them again: a bus outage delays events, it never loses them.
+                OUTBOX_RELAY_ERRORS.inc()
+                log.warning("outbox_relay_failed", error=str(exc), retry_in=backoff)
+                await self._sleep_unless_stopped(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                continue
             if self._stopping:
                 return
             # A stop is a wake-up too, so waiting here never delays shutdown.
@@ -132,22 +159,28 @@ class OutboxRelay:
             if not self._stopping:
                 await asyncio.sleep(self._coalesce)
 
+    async def _sleep_unless_stopped(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
+
     async def _relay_batch(self) -> int:
         if self._db.is_sqlite:
             return await self._relay_batch_single_process()
         async with self._db.write(notify=False) as conn:
-            query = (
-                select(outbox)
-                .order_by(outbox.c.id)
-                .limit(self._batch_size)
-                .with_for_update(skip_locked=True)
-            )
+            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID))):
+                return 0  # another relay is publishing; this one stands by
+            query = select(outbox).order_by(outbox.c.id).limit(self._batch_size)
             rows = (await conn.execute(query)).all()
-            for row in rows:
-                await self._bus.publish(row.topic, row.key, row.payload)
+            await self._publish(rows)
             if rows:
                 await conn.execute(delete(outbox).where(outbox.c.id.in_([r.id for r in rows])))
         return len(rows)
+
+    async def _publish(self, rows: Sequence[Row[Any]]) -> None:
+        for row in rows:
+            await self._bus.publish(row.topic, row.key, row.payload)
+        OUTBOX_RELAYED.inc(len(rows))
 
     async def _relay_batch_single_process(self) -> int:
         # SQLite has one writer: publishing while holding it would stall every message
@@ -155,8 +188,7 @@ class OutboxRelay:
         async with self._db.read() as conn:
             query = select(outbox).order_by(outbox.c.id).limit(self._batch_size)
             rows = (await conn.execute(query)).all()
-        for row in rows:
-            await self._bus.publish(row.topic, row.key, row.payload)
+        await self._publish(rows)
         if rows:
             async with self._db.write(notify=False) as conn:
                 await conn.execute(delete(outbox).where(outbox.c.id.in_([r.id for r in rows])))

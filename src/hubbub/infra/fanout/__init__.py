@@ -1,15 +1,20 @@
 """Fan-out adapters, chosen by URL scheme."""
 
 from hubbub.infra.fanout.memory import InMemoryFanout
+from hubbub.infra.fanout.redis import RedisFanout
 from hubbub.kernel.ports import Fanout
 
 
-def fanout_from_url(url: str) -> Fanout:
-    """The fan-out adapter for `url` (`memory://`; Redis pub/sub comes with scale-out)."""
+def fanout_from_url(url: str, *, instance: str, namespace: str = "hubbub") -> Fanout:
+    """The fan-out for `url`: `memory://` (one process) or `redis://` (many gateways)."""
     scheme, separator, _ = url.partition("://")
     if scheme == "memory" and separator:
         return InMemoryFanout()
-    raise ValueError(f"unsupported HUBBUB_FANOUT_URL scheme {scheme!r} (supported: memory://)")
+    if scheme in ("redis", "rediss", "unix") and separator:
+        return RedisFanout(url, instance=instance, namespace=namespace)
+    raise ValueError(
+        f"unsupported HUBBUB_FANOUT_URL scheme {scheme!r} (supported: memory://, redis://)"
+    )
 
 
-__all__ = ["InMemoryFanout", "fanout_from_url"]
+__all__ = ["InMemoryFanout", "RedisFanout", "fanout_from_url"]

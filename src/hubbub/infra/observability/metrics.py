@@ -29,3 +29,19 @@ WRITE_BATCH_SIZE = Histogram(
     "Messages committed per group-commit transaction",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
+FANOUT_PUBLISH_ERRORS = Counter(
+    "hubbub_fanout_publish_errors_total",
+    "Fan-out publishes that did not reach other gateways (clients catch up with sync)",
+)
+FANOUT_RECONNECTS = Counter(
+    "hubbub_fanout_reconnects_total", "Times the fan-out subscriber reconnected and resubscribed"
+)
+OUTBOX_RELAYED = Counter("hubbub_outbox_relayed_total", "Outbox rows published to the bus")
+OUTBOX_RELAY_ERRORS = Counter(
+    "hubbub_outbox_relay_errors_total", "Relay passes that failed (rows stay and are retried)"
+)
+BUS_DEAD_LETTERED = Counter(
+    "hubbub_bus_dead_lettered_total",
+    "Bus records given up on after their handler kept failing",
+    ["topic", "group"],
+)

@@ -1,20 +1,26 @@
-"""Presence in this process: online ⇔ at least one live connection."""
+"""Presence in this process only (the embedded default): online ⇔ at least one connection."""
 
 from uuid import UUID
+
+from hubbub.kernel.ports import OfflineListener
 
 
 class InMemoryPresence:
     def __init__(self) -> None:
         self._connections: dict[UUID, int] = {}
 
-    def connect(self, user_id: UUID) -> bool:
-        """Count a new connection; True when the user just came online."""
+    async def start(self, on_offline: OfflineListener) -> None:
+        """Nothing to heartbeat: this process is the only gateway."""
+
+    async def stop(self) -> None:
+        self._connections.clear()
+
+    async def connect(self, user_id: UUID) -> bool:
         count = self._connections.get(user_id, 0) + 1
         self._connections[user_id] = count
         return count == 1
 
-    def disconnect(self, user_id: UUID) -> bool:
-        """Count a closed connection; True when the user just went offline."""
+    async def disconnect(self, user_id: UUID) -> bool:
         if user_id not in self._connections:
             return False
         count = self._connections[user_id] - 1
@@ -24,5 +30,8 @@ class InMemoryPresence:
         self._connections[user_id] = count
         return False
 
-    def online_among(self, user_ids: set[UUID]) -> set[UUID]:
+    async def online_among(self, user_ids: set[UUID]) -> set[UUID]:
         return {u for u in user_ids if u in self._connections}
+
+    async def ping(self) -> bool:
+        return True

@@ -5,7 +5,7 @@ per-minute budget at once and then refills it smoothly, one request every 60/N s
 needs no timers, tasks or threads: on a one-core server handling thousands of WebSocket
 frames a second, a limiter that sweeps its keys or keeps one entry per allowed request
 (the `limits` library's in-memory moving window does both) costs more than the frames
-themselves. Redis-backed limits for many processes come with scale-out.
+themselves. Several processes share limits through `RedisRateLimiter` instead.
 """
 
 import math
@@ -17,7 +17,7 @@ from hubbub.kernel.errors import RateLimited
 WINDOW_SECONDS = 60.0
 
 
-class RateLimiter:
+class InMemoryRateLimiter:
     """Counts hits per key against a per-minute budget; `hit` raises RateLimited when spent."""
 
     def __init__(
@@ -50,6 +50,9 @@ class RateLimiter:
         self._hits += 1
         if self._hits % self._purge_every == 0:
             self._purge(now)
+
+    async def aclose(self) -> None:
+        """Nothing to release: the state is this object."""
 
     def _purge(self, now: float) -> None:
         """Forget keys whose budget is full again (their state equals a fresh key's)."""

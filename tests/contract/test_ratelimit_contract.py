@@ -1,0 +1,158 @@
+"""The RateLimit contract: a key's whole per-minute budget is available, the next hit is
+refused with a Retry-After, and keys do not share budgets.
+
+The Redis adapter must also share one budget between processes, and keep limiting (each
+process on its own) while Redis is unreachable.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+from structlog.testing import capture_logs
+
+from hubbub.infra.ratelimit import InMemoryRateLimiter, RedisRateLimiter
+from hubbub.kernel.errors import RateLimited
+from hubbub.kernel.ports import RateLimit
+from local_redis import SHARED_REDIS_URL, LocalRedis
+
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
+
+MakeLimiter = Callable[[int], RateLimit]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def make_limiter(
+    request: pytest.FixtureRequest, redis: Redis, namespace: str
+) -> AsyncIterator[MakeLimiter]:
+    """Builds limiters (with a per-minute budget) of each adapter in turn.
+
+    Requesting `redis` makes the test's keys go away afterwards.
+    """
+    made: list[RedisRateLimiter] = []
+
+    def make(per_minute: int) -> RateLimit:
+        if request.param == "memory":
+            return InMemoryRateLimiter(per_minute=per_minute)
+        limiter = RedisRateLimiter(SHARED_REDIS_URL, per_minute=per_minute, namespace=namespace)
+        made.append(limiter)
+        return limiter
+
+    yield make
+    for limiter in made:
+        await limiter.aclose()
+
+
+@pytest.fixture
+async def redis_limiters(redis: Redis, namespace: str) -> AsyncIterator[list[RedisRateLimiter]]:
+    """Redis limiters the test builds and puts here, closed afterwards."""
+    made: list[RedisRateLimiter] = []
+    yield made
+    for limiter in made:
+        await limiter.aclose()
+
+
+async def spend(limiter: RateLimit, key: str, times: int) -> None:
+    for _ in range(times):
+        await limiter.hit(key)
+
+
+async def test_the_whole_budget_is_available_and_the_next_hit_is_refused(
+    make_limiter: MakeLimiter,
+) -> None:
+    limiter = make_limiter(5)
+    await spend(limiter, "alice", 5)
+
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit("alice")
+
+    assert 1 <= refused.value.retry_after <= 60
+    assert refused.value.status == 429
+
+
+async def test_keys_have_budgets_of_their_own(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(2)
+    await spend(limiter, "alice", 2)
+
+    await spend(limiter, "bob", 2)
+    with pytest.raises(RateLimited):
+        await limiter.hit("alice")
+
+
+async def test_processes_share_one_budget_through_redis(
+    redis_limiters: list[RedisRateLimiter], namespace: str
+) -> None:
+    first, second = (
+        RedisRateLimiter(SHARED_REDIS_URL, per_minute=4, namespace=namespace) for _ in range(2)
+    )
+    redis_limiters += [first, second]
+    await spend(first, "alice", 2)
+    await spend(second, "alice", 2)
+
+    for limiter in (first, second):
+        with pytest.raises(RateLimited):
+            await limiter.hit("alice")
+
+
+async def test_namespaces_keep_budgets_apart(
+    redis_limiters: list[RedisRateLimiter], namespace: str
+) -> None:
+    rest = RedisRateLimiter(SHARED_REDIS_URL, per_minute=1, namespace=f"{namespace}:rest")
+    ws = RedisRateLimiter(SHARED_REDIS_URL, per_minute=1, namespace=f"{namespace}:ws")
+    redis_limiters += [rest, ws]
+
+    await rest.hit("alice")
+    await ws.hit("alice")  # the same key, another budget
+
+
+async def test_hits_are_limited_in_process_while_redis_is_unreachable() -> None:
+    limiter = RedisRateLimiter(UNREACHABLE_REDIS_URL, per_minute=3, namespace="unreachable")
+    try:
+        with capture_logs() as logs:
+            await spend(limiter, "alice", 3)
+            with pytest.raises(RateLimited) as refused:
+                await limiter.hit("alice")
+            await limiter.hit("bob")
+    finally:
+        await limiter.aclose()
+
+    assert refused.value.retry_after >= 1
+    outages = [entry for entry in logs if entry["event"] == "ratelimit_redis_failed"]
+    assert len(outages) == 1  # once per outage, not once per hit
+
+
+async def test_the_shared_budget_is_used_again_once_redis_is_back(tmp_path: Path) -> None:
+    with LocalRedis(tmp_path) as server:
+        limiter = RedisRateLimiter(server.url, per_minute=2, retry_seconds=0.05)
+        try:
+            with capture_logs() as logs:
+                await limiter.hit("alice")
+                server.stop()
+                await spend(limiter, "alice", 2)  # counted here: a fresh local budget
+                with pytest.raises(RateLimited):
+                    await limiter.hit("alice")
+
+                server.start()  # empty again: a fresh shared budget
+                await asyncio.sleep(0.1)
+                await wait_until_recovered(limiter, logs)
+                await spend(limiter, "alice", 2)
+                with pytest.raises(RateLimited):
+                    await limiter.hit("alice")
+        finally:
+            await limiter.aclose()
+
+    events = [entry["event"] for entry in logs if entry["event"].startswith("ratelimit_")]
+    assert events == ["ratelimit_redis_failed", "ratelimit_redis_recovered"]
+
+
+async def wait_until_recovered(
+    limiter: RedisRateLimiter, logs: list[MutableMapping[str, Any]]
+) -> None:
+    """Hit a spare key until the limiter reports that Redis answers again."""
+    async with asyncio.timeout(5):
+        while not any(entry["event"] == "ratelimit_redis_recovered" for entry in logs):
+            await limiter.hit("probe")
+            await asyncio.sleep(0.05)

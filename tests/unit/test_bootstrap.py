@@ -1,0 +1,69 @@
+"""bootstrap(): a role decides what a process builds; adapters follow the settings' URLs."""
+
+from pathlib import Path
+
+import pytest
+
+from hubbub.bootstrap import bootstrap
+from hubbub.infra.bus import InMemoryBus
+from hubbub.infra.fanout import InMemoryFanout, RedisFanout
+from hubbub.infra.presence import InMemoryPresence, RedisPresence
+from hubbub.roles import ROLES
+from hubbub.settings import Settings
+
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/hubbub"
+
+
+def settings(tmp_path: Path, **values: object) -> Settings:
+    return Settings(data_dir=tmp_path, **values)  # type: ignore[arg-type]
+
+
+async def test_all_is_the_embedded_default_with_in_memory_adapters(tmp_path: Path) -> None:
+    container = bootstrap(settings(tmp_path))
+
+    assert container.frontend is not None and container.relay is not None
+    assert isinstance(container.bus, InMemoryBus)
+    assert isinstance(container.frontend.fanout, InMemoryFanout)
+    assert isinstance(container.frontend.presence, InMemoryPresence)
+    assert container.redis is None
+    await container.db.dispose()
+
+
+async def test_a_gateway_serves_clients_and_relays_nothing(tmp_path: Path) -> None:
+    container = bootstrap(
+        settings(
+            tmp_path,
+            database_url=POSTGRES,
+            jwt_secret="s" * 32,
+            redis_url="redis://127.0.0.1:6379/0",
+            fanout_url="redis://127.0.0.1:6379/0",
+        ),
+        role="gateway",
+    )
+
+    assert container.frontend is not None
+    assert container.relay is None and container.bus is None
+    assert isinstance(container.frontend.fanout, RedisFanout)
+    assert isinstance(container.frontend.presence, RedisPresence)
+    assert container.redis is not None
+    await container.redis.aclose()
+    await container.db.dispose()
+
+
+async def test_a_relay_serves_no_clients(tmp_path: Path) -> None:
+    container = bootstrap(settings(tmp_path, database_url=POSTGRES), role="relay")
+
+    assert container.frontend is None
+    assert container.relay is not None and container.bus is not None
+    await container.db.dispose()
+
+
+@pytest.mark.parametrize("role", ["gateway", "relay"])
+def test_split_roles_refuse_the_single_process_sqlite_default(tmp_path: Path, role: str) -> None:
+    with pytest.raises(RuntimeError, match="HUBBUB_DATABASE_URL"):
+        bootstrap(settings(tmp_path), role=role)
+
+
+def test_every_role_is_described() -> None:
+    assert set(ROLES) == {"all", "gateway", "relay"}
+    assert all(role.description for role in ROLES.values())
