@@ -9,8 +9,8 @@ from hubbub.contexts.messages.fakes import InMemoryMessageStore
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.users import NewUser
 from hubbub.contexts.users.fakes import FixedPresence, InMemoryUserStore
-from hubbub.infra.cache.memory import InMemoryCache
 from hubbub.contexts.users.service import LocalUsersApi
+from hubbub.infra.cache.memory import InMemoryCache
 from hubbub.kernel.fakes import FixedClock, RecordingLiveEvents
 
 
@@ -43,9 +43,7 @@ async def build_world(
     people = [
         (await users.create(new=NewUser(username=n))).id for n in ("alice", "bob", "carol", "dave")
     ]
-    chats = LocalChatsApi(
-        store=store, users=users, live=live, clock=clock, cache=InMemoryCache()
-    )
+    chats = LocalChatsApi(store=store, users=users, live=live, clock=clock, cache=InMemoryCache())
     messages = LocalMessagesApi(
         store=InMemoryMessageStore(), membership=chats, live=live, clock=clock
     )
