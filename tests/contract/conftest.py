@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from redis.asyncio import Redis
-from tansu_broker import kafka_bootstrap  # noqa: F401  (fixture)
+from tansu_broker import TANSU_CONSUMER_TUNING, kafka_bootstrap  # noqa: F401  (fixture)
 
 from hubbub.kernel.ids import new_id
 from local_redis import SHARED_REDIS_URL as REDIS_URL
@@ -44,4 +44,6 @@ def bus_url(request: pytest.FixtureRequest) -> Iterator[str]:
     elif request.param == "redis":
         yield REDIS_URL
     else:
-        yield f"kafka://{request.getfixturevalue('kafka_bootstrap')}"
+        # Tansu paces group changes by the session timeout: keep sessions short in tests.
+        tuning = "&".join(f"{k}={v}" for k, v in TANSU_CONSUMER_TUNING.items())
+        yield f"kafka://{request.getfixturevalue('kafka_bootstrap')}?{tuning}&stop_timeout_seconds=2"

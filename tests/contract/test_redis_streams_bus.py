@@ -312,3 +312,18 @@ def test_bus_from_url_names_the_supported_schemes_when_it_refuses(url: str) -> N
 def test_bus_from_url_refuses_a_broker_url_without_brokers() -> None:
     with pytest.raises(ValueError, match="names no broker"):
         bus_from_url("kafka://")
+
+
+def test_a_broker_url_may_tune_the_consumers() -> None:
+    bus = bus_from_url("kafka://k1:9092?session_timeout_ms=3000&stop_timeout_seconds=1.5")
+
+    assert isinstance(bus, KafkaBus)
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [("linger=5", "unknown HUBBUB_BUS_URL option 'linger'"), ("session_timeout_ms=x", "number")],
+)
+def test_a_broker_url_with_a_bad_option_is_refused(query: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        bus_from_url(f"kafka://k1:9092?{query}")
