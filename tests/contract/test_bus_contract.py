@@ -115,6 +115,31 @@ async def test_records_of_each_key_are_handled_in_publish_order(make_bus: MakeBu
     assert by_key == {key: list(range(40)) for key in keys}
 
 
+async def test_a_batch_publish_keeps_each_keys_order_across_topics(make_bus: MakeBus) -> None:
+    bus, first, second = make_bus(), Recorder(), Recorder()
+    bus.subscribe("batch.one", "g", first)
+    bus.subscribe("batch.two", "g", second)
+    await bus.start()
+    records = [
+        (f"batch.{'one' if i % 4 else 'two'}", f"chat-{i % 3}", str(i).encode())
+        for i in range(60)
+    ]
+
+    await bus.publish_many(records)
+    await bus.publish_many([])
+
+    await until(lambda: len(first.handled) + len(second.handled) >= 60)
+    for topic, recorder in (("batch.one", first), ("batch.two", second)):
+        expected: dict[str, list[bytes]] = defaultdict(list)
+        for record_topic, key, payload in records:
+            if record_topic == topic:
+                expected[key].append(payload)
+        got: dict[str, list[bytes]] = defaultdict(list)
+        for key, payload in recorder.handled:
+            got[key].append(payload)
+        assert got == expected
+
+
 async def test_every_group_gets_every_record(make_bus: MakeBus) -> None:
     bus = make_bus()
     mood, assistant, other_topic = Recorder(), Recorder(), Recorder()

@@ -6,12 +6,15 @@ out); `bootstrap()` picks them by URL scheme. Each port has one contract test su
 over all of its adapters.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
 BusHandler = Callable[[str, bytes], Awaitable[None]]
 """Receives (key, payload); raising means "not handled", so the record is redelivered."""
+
+BusRecord = tuple[str, str, bytes]
+"""(topic, key, payload)."""
 
 FanoutListener = Callable[[str, bytes], None]
 """Receives (channel, payload) for every channel this process subscribed to."""
@@ -26,6 +29,11 @@ class Bus(Protocol):
 
     async def publish(self, topic: str, key: str, payload: bytes) -> None:
         """Append a record; returns once the bus has durably accepted it."""
+        ...
+
+    async def publish_many(self, records: Sequence[BusRecord]) -> None:
+        """Append records in order, pipelined; returns once the bus accepted all of them.
+        On failure some may have been accepted: the caller publishes them all again."""
         ...
 
     def subscribe(self, topic: str, group: str, handler: BusHandler) -> None:

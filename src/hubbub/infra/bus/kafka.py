@@ -14,7 +14,7 @@ Failure model (at-least-once; handlers are idempotent):
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
@@ -32,7 +32,7 @@ from aiokafka.errors import (  # type: ignore[import-untyped]
 )
 
 from hubbub.infra.observability.metrics import BUS_DEAD_LETTERED
-from hubbub.kernel.ports import BusHandler
+from hubbub.kernel.ports import BusHandler, BusRecord
 
 log = structlog.get_logger(__name__)
 
@@ -129,6 +129,24 @@ class KafkaBus:
 
     async def publish(self, topic: str, key: str, payload: bytes) -> None:
         await self._send(self.kafka_topic(topic), key, payload)
+
+    async def publish_many(self, records: Sequence[BusRecord]) -> None:
+        """Hand every record to the producer, then wait for all the acks: the producer batches
+        them per partition and keeps each partition's (each key's) order."""
+        if not records:
+            return
+        names = [self.kafka_topic(topic) for topic, _, _ in records]
+        await self._ensure_topics(names, qualified=True)
+        producer = await self._ready_producer()
+        try:
+            acks = [
+                await producer.send(name, payload, key=key.encode())
+                for name, (_, key, payload) in zip(names, records, strict=True)
+            ]
+            await asyncio.gather(*acks)
+        except Exception:
+            self._known_topics.difference_update(names)  # as in _send: check them again
+            raise
 
     def subscribe(self, topic: str, group: str, handler: BusHandler) -> None:
         if (topic, group) in self._subscriptions:

@@ -5,12 +5,13 @@ number of times, with backoff), and every group sees every record."""
 import asyncio
 import contextlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import structlog
 
 from hubbub.infra.observability.metrics import BUS_DEAD_LETTERED
-from hubbub.kernel.ports import BusHandler
+from hubbub.kernel.ports import BusHandler, BusRecord
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,10 @@ class InMemoryBus:
     async def publish(self, topic: str, key: str, payload: bytes) -> None:
         for group in self._groups.get(topic, ()):
             group.queue.put_nowait((key, payload))
+
+    async def publish_many(self, records: Sequence[BusRecord]) -> None:
+        for topic, key, payload in records:
+            await self.publish(topic, key, payload)
 
     def subscribe(self, topic: str, group: str, handler: BusHandler) -> None:
         entry = _Group(topic=topic, name=group, handler=handler)

@@ -30,6 +30,7 @@ import secrets
 import socket
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ResponseError
 
 from hubbub.infra.observability.metrics import BUS_DEAD_LETTERED
-from hubbub.kernel.ports import BusHandler
+from hubbub.kernel.ports import BusHandler, BusRecord
 
 log = structlog.get_logger(__name__)
 
@@ -530,6 +531,17 @@ class RedisStreamsBus:
         await self.redis.xadd(
             stream, {"k": key, "v": payload}, maxlen=self._max_length, approximate=True
         )
+
+    async def publish_many(self, records: Sequence[BusRecord]) -> None:
+        """One round trip for the lot: XADDs pipelined (not a transaction: each append stands
+        alone, and a failure midway means the caller publishes everything again)."""
+        if not records:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for topic, key, payload in records:
+            stream = self.stream(topic, partition_of(key, self.tuning.partitions))
+            pipe.xadd(stream, {"k": key, "v": payload}, maxlen=self._max_length, approximate=True)
+        await pipe.execute()
 
     def subscribe(self, topic: str, group: str, handler: BusHandler) -> None:
         if (topic, group) in self._subscriptions:

@@ -178,8 +178,7 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, rows: Sequence[Row[Any]]) -> None:
-        for row in rows:
-            await self._bus.publish(row.topic, row.key, row.payload)
+        await self._bus.publish_many([(row.topic, row.key, row.payload) for row in rows])
         OUTBOX_RELAYED.inc(len(rows))
 
     async def _relay_batch_single_process(self) -> int:

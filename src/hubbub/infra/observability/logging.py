@@ -47,3 +47,6 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     # Access lines duplicate our own request log, which carries the request id.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
+    # aiokafka logs every failed reconnect (about ten a second while a broker is down); the
+    # bus adapter logs the outage itself, once per attempt with its backoff.
+    logging.getLogger("aiokafka").setLevel(max(numeric, logging.CRITICAL))
