@@ -3,11 +3,15 @@
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import orjson
 import pytest
+from sqlalchemy import select
 
+from hubbub.contexts.chats import MemberInvited
 from hubbub.contexts.chats.model import Chat, Member, direct_key
 from hubbub.contexts.chats.store import SqlChatStore
 from hubbub.infra.db import Database
+from hubbub.infra.db.outbox import outbox
 from hubbub.kernel.ids import new_id
 
 START = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -104,3 +108,29 @@ async def test_removing_a_non_member_changes_nothing(store: SqlChatStore) -> Non
     chat = await store.get_chat(team.id)
     assert chat is not None and chat.owner_id == ALICE
     assert [m.role for m in await store.members(team.id)] == ["owner", "member"]
+
+
+async def outbox_events(db: Database) -> list[MemberInvited]:
+    async with db.read() as conn:
+        rows = (await conn.execute(select(outbox).order_by(outbox.c.id))).all()
+    assert all(r.topic == MemberInvited.topic for r in rows)
+    events = [MemberInvited.from_payload(orjson.loads(r.payload)) for r in rows]
+    assert all(isinstance(e, MemberInvited) for e in events)
+    return events  # type: ignore[return-value]
+
+
+async def test_invitations_go_to_the_outbox_with_the_membership(
+    db: Database, store: SqlChatStore
+) -> None:
+    chat = Chat(new_id(), "group", "Team", ALICE, None, START)
+    at_creation = MemberInvited(chat.id, BOB, ALICE, "Team", START)
+    await store.add_chat(
+        chat, [Member(chat.id, ALICE, "owner", START), Member(chat.id, BOB, "member", START)],
+        [at_creation],
+    )  # fmt: skip
+    later = MemberInvited(chat.id, CAROL, BOB, "Team", at(5))
+    assert await store.add_member(Member(chat.id, CAROL, "member", at(5)), [later]) is True
+    refused = MemberInvited(chat.id, CAROL, ALICE, "Team", at(6))
+    assert await store.add_member(Member(chat.id, CAROL, "member", at(6)), [refused]) is False
+
+    assert await outbox_events(db) == [at_creation, later]  # nothing for the refused one

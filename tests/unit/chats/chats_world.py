@@ -21,6 +21,7 @@ class World:
     live: RecordingLiveEvents
     clock: FixedClock
     presence: FixedPresence
+    store: InMemoryChatStore
     alice: UUID
     bob: UUID
     carol: UUID
@@ -48,4 +49,4 @@ async def build_world(
         store=InMemoryMessageStore(), membership=chats, live=live, clock=clock
     )
     chats.bind_activity(messages)
-    return World(chats, messages, live, clock, presence, *people)
+    return World(chats, messages, live, clock, presence, store, *people)

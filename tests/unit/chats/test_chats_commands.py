@@ -1,14 +1,16 @@
 """LocalChatsApi commands: direct chats, rooms, invites, leaving; and the events they emit."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import pytest
 from chats_world import World, build_world
 
-from hubbub.contexts.chats import GroupCreate
+from hubbub.contexts.chats import GroupCreate, MemberInvited
 from hubbub.contexts.chats.fakes import InMemoryChatStore
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from hubbub.kernel.events import Event
 from hubbub.kernel.fakes import FixedClock, RecordingLiveEvents
 from hubbub.kernel.ids import new_id
 
@@ -22,13 +24,15 @@ class FlakyChatStore(InMemoryChatStore):
         if self.down:
             raise RuntimeError("database is down")
 
-    async def add_chat(self, chat: Chat, members: list[Member]) -> Chat:
+    async def add_chat(
+        self, chat: Chat, members: list[Member], events: Sequence[Event] = ()
+    ) -> Chat:
         self._check()
-        return await super().add_chat(chat, members)
+        return await super().add_chat(chat, members, events)
 
-    async def add_member(self, member: Member) -> bool:
+    async def add_member(self, member: Member, events: Sequence[Event] = ()) -> bool:
         self._check()
-        return await super().add_member(member)
+        return await super().add_member(member, events)
 
     async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:
         self._check()
@@ -138,6 +142,10 @@ async def test_the_creator_owns_a_room_and_each_member_is_invited_once(world: Wo
         (world.bob, view.id),
         (world.carol, view.id),
     ]
+    assert world.store.outbox == [
+        MemberInvited(view.id, invitee, world.alice, "Team", world.clock.now())
+        for invitee in (world.bob, world.carol)
+    ]
 
 
 async def test_a_room_with_an_unknown_member_is_not_created(world: World) -> None:
@@ -170,6 +178,9 @@ async def test_any_member_may_invite_and_the_room_hears_of_it(world: World) -> N
     }
     assert (invite.target, invite.type, invite.join_chat) == (world.carol, "chat_invite", chat_id)
     assert await world.chats.is_member(chat_id=chat_id, user_id=world.carol)
+    assert world.store.outbox[-1] == MemberInvited(
+        chat_id, world.carol, world.bob, "Team", world.clock.now()
+    )
 
 
 async def test_a_new_member_does_not_inherit_old_unread(world: World) -> None:
@@ -198,9 +209,11 @@ async def test_invite_refusals(world: World) -> None:
         await world.chats.invite(actor_id=world.alice, chat_id=chat_id, user_id=new_id())
     with pytest.raises(NotFound):
         await world.chats.invite(actor_id=world.alice, chat_id=new_id(), user_id=world.dave)
+    outbox_before = list(world.store.outbox)
     with pytest.raises(Invalid):
         await world.chats.invite(actor_id=world.alice, chat_id=direct.id, user_id=world.carol)
     assert world.live.calls == []
+    assert world.store.outbox == outbox_before
 
 
 async def test_leaving_a_room(world: World) -> None:

@@ -8,5 +8,14 @@ from hubbub.contexts.chats.api import (
     MemberView,
     PartnerView,
 )
+from hubbub.contexts.chats.events import MemberInvited
 
-__all__ = ["ChatList", "ChatView", "ChatsApi", "GroupCreate", "MemberView", "PartnerView"]
+__all__ = [
+    "ChatList",
+    "ChatView",
+    "ChatsApi",
+    "GroupCreate",
+    "MemberInvited",
+    "MemberView",
+    "PartnerView",
+]

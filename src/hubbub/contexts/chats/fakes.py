@@ -1,17 +1,24 @@
 """In-memory chats ports for unit tests."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.messages import ChatActivity
+from hubbub.kernel.events import Event
 
 
 class InMemoryChatStore:
+    """`outbox` collects the events SqlChatStore would write to its outbox table."""
+
     def __init__(self) -> None:
         self.chats: dict[UUID, Chat] = {}
         self.memberships: dict[tuple[UUID, UUID], Member] = {}
+        self.outbox: list[Event] = []
 
-    async def add_chat(self, chat: Chat, members: list[Member]) -> Chat:
+    async def add_chat(
+        self, chat: Chat, members: list[Member], events: Sequence[Event] = ()
+    ) -> Chat:
         if chat.direct_key is not None:
             for existing in self.chats.values():
                 if existing.direct_key == chat.direct_key:
@@ -19,6 +26,7 @@ class InMemoryChatStore:
         self.chats[chat.id] = chat
         for m in members:
             self.memberships[(m.chat_id, m.user_id)] = m
+        self.outbox.extend(events)
         return chat
 
     async def get_chat(self, chat_id: UUID) -> Chat | None:
@@ -46,11 +54,12 @@ class InMemoryChatStore:
         wanted = set(chat_ids)
         return [m for (c, _), m in self.memberships.items() if c in wanted]
 
-    async def add_member(self, member: Member) -> bool:
+    async def add_member(self, member: Member, events: Sequence[Event] = ()) -> bool:
         key = (member.chat_id, member.user_id)
         if key in self.memberships:
             return False
         self.memberships[key] = member
+        self.outbox.extend(events)
         return True
 
     async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:

@@ -1,16 +1,21 @@
 """What the chats context needs."""
 
+from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.messages import ChatActivity
+from hubbub.kernel.events import Event
 
 
 class ChatStore(Protocol):
-    async def add_chat(self, chat: Chat, members: list[Member]) -> Chat:
-        """Insert a chat with its members; for a direct chat whose pair already has one,
-        insert nothing and return the existing chat."""
+    async def add_chat(
+        self, chat: Chat, members: list[Member], events: Sequence[Event] = ()
+    ) -> Chat:
+        """Insert a chat with its members (and `events` into the outbox, in the same
+        transaction); for a direct chat whose pair already has one, insert nothing and return
+        the existing chat."""
         ...
 
     async def get_chat(self, chat_id: UUID) -> Chat | None: ...
@@ -27,8 +32,8 @@ class ChatStore(Protocol):
 
     async def members_of_chats(self, chat_ids: list[UUID]) -> list[Member]: ...
 
-    async def add_member(self, member: Member) -> bool:
-        """False when already a member."""
+    async def add_member(self, member: Member, events: Sequence[Event] = ()) -> bool:
+        """False when already a member; `events` go to the outbox in the same transaction."""
         ...
 
     async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:

@@ -6,6 +6,7 @@ import orjson
 
 from hubbub.contexts.chats import model
 from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberView, PartnerView
+from hubbub.contexts.chats.events import MemberInvited
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.chats.ports import ActivityLookup, ChatStore
 from hubbub.contexts.users import UsersApi
@@ -75,7 +76,9 @@ class LocalChatsApi:
         chat = Chat(new_id(), "group", title, owner_id, None, now)
         people = [Member(chat.id, owner_id, "owner", now)]
         people += [Member(chat.id, m, "member", now) for m in invited]
-        await self._store.add_chat(chat, people)
+        await self._store.add_chat(
+            chat, people, [MemberInvited(chat.id, m, owner_id, title, now) for m in invited]
+        )
         await self._live.to_user(owner_id, None, join_chat=chat.id)
         for member_id in invited:
             await self._announce_invite(chat, member_id)
@@ -87,7 +90,8 @@ class LocalChatsApi:
         model.check_group(chat.type, "invite")
         invitee = await self._users.get(user_id=user_id)
         member = Member(chat_id, user_id, "member", self._clock.now())
-        if not await self._store.add_member(member):
+        invited = MemberInvited(chat_id, user_id, actor_id, chat.title, member.joined_at)
+        if not await self._store.add_member(member, [invited]):
             raise Conflict("user is already a member", code="already_member")
         await self._cache.delete(_members_key(chat_id))
         if self._activity is not None:

@@ -1,5 +1,6 @@
 """SQLAlchemy tables (prefixed `chats_`) and SqlChatStore."""
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.infra.db import Database, metadata
+from hubbub.infra.db.outbox import add_to_outbox_async
 from hubbub.infra.db.schema import UtcDateTime, uuid_column_type
+from hubbub.kernel.events import Event
 
 chats = Table(
     "chats_chats",
@@ -53,11 +56,14 @@ class SqlChatStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add_chat(self, chat: Chat, new_members: list[Member]) -> Chat:
+    async def add_chat(
+        self, chat: Chat, new_members: list[Member], events: Sequence[Event] = ()
+    ) -> Chat:
         try:
             async with self._db.write() as conn:
                 await conn.execute(insert(chats), _chat_row(chat))
                 await conn.execute(insert(members), [_member_row(m) for m in new_members])
+                await add_to_outbox_async(conn, events)
         except IntegrityError:
             if chat.direct_key is None:
                 raise
@@ -104,10 +110,11 @@ class SqlChatStore:
             rows = (await conn.execute(query)).all()
         return {row[0]: int(row[1]) for row in rows}
 
-    async def add_member(self, member: Member) -> bool:
+    async def add_member(self, member: Member, events: Sequence[Event] = ()) -> bool:
         try:
             async with self._db.write() as conn:
                 await conn.execute(insert(members), _member_row(member))
+                await add_to_outbox_async(conn, events)
         except IntegrityError:
             return False
         return True

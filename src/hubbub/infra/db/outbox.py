@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.infra.db.engine import Database
 from hubbub.infra.db.schema import UtcDateTime, metadata
@@ -79,6 +80,13 @@ def add_to_outbox(conn: Connection, events: Iterable[Event]) -> None:
     rows = outbox_rows(events)
     if rows:
         conn.execute(insert(outbox), rows)
+
+
+async def add_to_outbox_async(conn: AsyncConnection, events: Iterable[Event]) -> None:
+    """Write `events` in the caller's transaction (a `Database.write` block)."""
+    rows = outbox_rows(events)
+    if rows:
+        await conn.execute(insert(outbox), rows)
 
 
 class OutboxRelay:
