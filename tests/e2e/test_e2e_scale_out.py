@@ -319,3 +319,17 @@ async def test_users_of_a_dead_gateway_go_offline_on_the_others(
         await bob_ws.expect_nothing("presence", event="user_offline", user_id=carol["id"])
         assert (await user_view(http, bob_token, alice["id"]))["online"] is False
         assert (await user_view(http, bob_token, carol["id"]))["online"] is True
+
+
+async def test_every_role_reports_its_own_dependencies(cluster: Cluster) -> None:
+    assert cluster.relay is not None
+    async with httpx.AsyncClient(timeout=5) as http:
+        gateway = expect(await http.get(f"{cluster.gateways[0].base_url}/readyz"), 200)
+        relay = expect(await http.get(f"{cluster.relay.base_url}/readyz"), 200)
+        metrics = await http.get(f"{cluster.relay.base_url}/metrics")
+        no_api = await http.get(f"{cluster.relay.base_url}{API}/users/me")
+
+    assert gateway["checks"] == {"database": "ok", "redis": "ok", "fanout": "ok"}
+    assert relay["checks"] == {"database": "ok", "bus": "ok"}
+    assert "hubbub_outbox_relayed_total" in metrics.text
+    assert no_api.status_code == 404  # a relay serves no clients
