@@ -121,8 +121,7 @@ async def test_a_batch_publish_keeps_each_keys_order_across_topics(make_bus: Mak
     bus.subscribe("batch.two", "g", second)
     await bus.start()
     records = [
-        (f"batch.{'one' if i % 4 else 'two'}", f"chat-{i % 3}", str(i).encode())
-        for i in range(60)
+        (f"batch.{'one' if i % 4 else 'two'}", f"chat-{i % 3}", str(i).encode()) for i in range(60)
     ]
 
     await bus.publish_many(records)

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hubbub.infra.db.engine import Database
 from hubbub.infra.db.schema import UtcDateTime, metadata
 from hubbub.infra.observability.metrics import OUTBOX_RELAY_ERRORS, OUTBOX_RELAYED
+from hubbub.kernel.backoff import exponential_backoff
 from hubbub.kernel.clock import SystemClock
 from hubbub.kernel.events import Event
 from hubbub.kernel.ports import Bus
@@ -144,19 +145,22 @@ class OutboxRelay:
                 return moved
 
     async def _run(self) -> None:
-        backoff = self._poll_seconds
+        failures = 0
         while not self._stopping:
             self._wake.clear()
             try:
                 await self.relay_pending()
-                backoff = self._poll_seconds
+                failures = 0
             except Exception as exc:
                 # The rows stay in the outbox (the delete never ran) and the next pass
                 # publishes them again: a bus outage delays events, it never loses them.
+                failures += 1
+                delay = exponential_backoff(
+                    failures, base=self._poll_seconds, cap=MAX_BACKOFF_SECONDS
+                )
                 OUTBOX_RELAY_ERRORS.inc()
-                log.warning("outbox_relay_failed", error=str(exc), retry_in=backoff)
-                await self._sleep_unless_stopped(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                log.warning("outbox_relay_failed", error=str(exc), retry_in=delay)
+                await self._sleep_unless_stopped(delay)
                 continue
             if self._stopping:
                 return

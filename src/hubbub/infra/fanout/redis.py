@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from hubbub.infra.observability.metrics import FANOUT_PUBLISH_ERRORS, FANOUT_RECONNECTS
+from hubbub.kernel.backoff import exponential_backoff
 from hubbub.kernel.ports import FanoutListener
 
 log = structlog.get_logger(__name__)
@@ -137,20 +138,21 @@ class RedisFanout:
             log.warning("fanout_subscription_failed", channel=channel, error=str(exc))
 
     async def _read_forever(self) -> None:
-        delay = self._retry
+        failures = 0
         while not self._stopping:
             try:
                 await self._connect()
-                delay = self._retry
+                failures = 0
                 await self._read()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                failures += 1
+                delay = exponential_backoff(failures, base=self._retry, cap=self._max_retry)
                 self._connected.clear()
                 log.warning("fanout_subscriber_lost", error=str(exc), retry_in=delay)
                 await self._close_pubsub()
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self._max_retry)
                 FANOUT_RECONNECTS.inc()
 
     async def _connect(self) -> None:

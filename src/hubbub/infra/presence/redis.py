@@ -28,17 +28,27 @@ Fail open: Redis trouble in `connect`/`disconnect` is logged and reported as "no
 transition", and `online_among` falls back to the users connected to this very gateway.
 Because heartbeats re-assert everything this gateway holds, the shared state heals by itself
 after a Redis restart or flush, within one heartbeat.
+
+The Lua scripts live in `redis_scripts`; `turns` keeps one user's transitions in order.
 """
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hubbub.infra.presence.redis_scripts import (
+    CONNECT,
+    DISCONNECT,
+    EXPIRED_INSTANCES,
+    HEARTBEAT,
+    LIVE_COUNTS,
+    RETIRE,
+)
+from hubbub.infra.presence.turns import TurnsPerUser
 from hubbub.infra.redis import redis_ping
 from hubbub.kernel.ports import OfflineListener
 
@@ -52,113 +62,6 @@ _CHUNK = 500
 not to block Redis (single-threaded) for more than a fraction of a millisecond."""
 
 _DEAD_PER_SWEEP = 100
-
-# `now` in unix milliseconds from the Redis server's clock. Lua numbers are doubles, exact
-# for integers up to 2^53, so milliseconds since 1970 are represented exactly.
-_NOW = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-"""
-
-# KEYS: user ZSET, this instance's user SET, instances ZSET
-# ARGV: instance, ttl ms, user id            → 1 when the user just came online anywhere
-_CONNECT = (
-    _NOW
-    + """
-local expiry = now + tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[3])
--- Registering the instance here too means a gateway that dies before its first heartbeat
--- is still found and retired by the sweep.
-redis.call('ZADD', KEYS[3], expiry, ARGV[1])
-if redis.call('ZCARD', KEYS[1]) == 1 then return 1 end
-return 0
-"""
-)
-
-# KEYS: user ZSET, this instance's user SET
-# ARGV: instance, user id                   → 1 when the user has no live gateway left
-_DISCONNECT = (
-    _NOW
-    + """
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('SREM', KEYS[2], ARGV[2])
-if redis.call('ZCARD', KEYS[1]) == 0 then return 1 end
-return 0
-"""
-)
-
-# KEYS: instances ZSET, this instance's user SET, then one user ZSET per user
-# ARGV: instance, ttl ms, then the user ids in the same order as their keys
-# ZADD (not ZADD XX) on purpose: after a Redis restart or flush this re-creates everything.
-_HEARTBEAT = (
-    _NOW
-    + """
-local expiry = now + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-for i = 3, #KEYS do
-    redis.call('ZADD', KEYS[i], expiry, ARGV[1])
-    redis.call('SADD', KEYS[2], ARGV[i])
-end
-return #KEYS - 2
-"""
-)
-
-# KEYS: user ZSETs                          → per key, the number of live gateways
-_LIVE_COUNTS = (
-    _NOW
-    + """
-local counts = {}
-for i, key in ipairs(KEYS) do
-    counts[i] = redis.call('ZCOUNT', key, '(' .. now, '+inf')
-end
-return counts
-"""
-)
-
-# KEYS: instances ZSET;  ARGV: max count     → instances whose heartbeat expired
-_EXPIRED_INSTANCES = (
-    _NOW
-    + """
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
-"""
-)
-
-# KEYS: instances ZSET, the retired instance's user SET
-# ARGV: instance, user key prefix, '1' to retire it only if its heartbeat expired
-# → the users who thereby have no live gateway left
-_RETIRE = (
-    _NOW
-    + """
-local only_if_dead = ARGV[3] == '1'
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if only_if_dead and score and tonumber(score) > now then
-    return {}  -- it heartbeated since the sweeper listed it: alive after all
-end
--- The claim: of several sweepers, only the one whose ZREM removed the instance goes on,
--- so its users are announced offline exactly once.
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 and only_if_dead then
-    return {}
-end
-local offline = {}
-for _, user in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-    local key = ARGV[2] .. user
-    -- Only a user whose entry for this instance was still there is ours to announce: if
-    -- someone's connect/disconnect already dropped the expired entry, that call reported
-    -- the transition.
-    if redis.call('ZREM', key, ARGV[1]) == 1 then
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-        if redis.call('ZCARD', key) == 0 then
-            offline[#offline + 1] = user
-        end
-    end
-end
-redis.call('DEL', KEYS[2])
-return offline
-"""
-)
 
 
 class RedisPresence:
@@ -187,13 +90,13 @@ class RedisPresence:
         self._instance_prefix = f"{prefix}instance:"
         self._instances_key = f"{prefix}instances"
         self._connections: dict[UUID, int] = {}  # user -> open connections on this gateway
-        self._turns = _TurnsPerUser()
-        self._connect = redis.register_script(_CONNECT)
-        self._disconnect = redis.register_script(_DISCONNECT)
-        self._heartbeat = redis.register_script(_HEARTBEAT)
-        self._live_counts = redis.register_script(_LIVE_COUNTS)
-        self._expired_instances = redis.register_script(_EXPIRED_INSTANCES)
-        self._retire = redis.register_script(_RETIRE)
+        self._turns = TurnsPerUser()
+        self._connect = redis.register_script(CONNECT)
+        self._disconnect = redis.register_script(DISCONNECT)
+        self._heartbeat = redis.register_script(HEARTBEAT)
+        self._live_counts = redis.register_script(LIVE_COUNTS)
+        self._expired_instances = redis.register_script(EXPIRED_INSTANCES)
+        self._retire = redis.register_script(RETIRE)
         self._on_offline: OfflineListener | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -343,34 +246,6 @@ class RedisPresence:
 
     def _users_of(self, instance: str) -> str:
         return f"{self._instance_prefix}{instance}"
-
-
-class _TurnsPerUser:
-    """Makes one user's Redis transitions run one at a time, in the order they happened here.
-
-    A user's last tab closing (1→0) and a new tab opening right after (0→1) send two scripts
-    that could otherwise run in Redis in the opposite order, over two pooled connections,
-    leaving the user marked offline while connected. asyncio locks are FIFO and are taken
-    without suspending when free, so the order of `of()` calls is the order of the scripts.
-    Only users with a transition in flight have a lock.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[UUID, tuple[asyncio.Lock, int]] = {}  # user -> (lock, holders)
-
-    @contextlib.asynccontextmanager
-    async def of(self, user_id: UUID) -> AsyncIterator[None]:
-        lock, holders = self._locks.get(user_id) or (asyncio.Lock(), 0)
-        self._locks[user_id] = (lock, holders + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, holders = self._locks[user_id]
-            if holders == 1:
-                del self._locks[user_id]
-            else:
-                self._locks[user_id] = (lock, holders - 1)
 
 
 async def _or_no_transition(operation: str, transition: Awaitable[bool]) -> bool:
