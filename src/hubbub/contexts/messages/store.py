@@ -160,13 +160,15 @@ class SqlMessageStore:
         """Advance each chat's counter by its number of new messages; the new last seqs.
 
         The upsert takes each counter row's lock until commit, which is what keeps seqs
-        gapless when several processes write to one chat.
+        gapless when several processes write to one chat. Rows are locked in chat id order,
+        the same in every process, so two batches sharing chats wait for each other instead
+        of deadlocking.
         """
         if not ids:
             return {}
         rows = [
-            {"chat_id": chat_id, "last_seq": len(group), "last_message_id": group[-1]}
-            for chat_id, group in ids.items()
+            {"chat_id": chat_id, "last_seq": len(ids[chat_id]), "last_message_id": ids[chat_id][-1]}
+            for chat_id in sorted(ids)
         ]
         statement = self._insert(heads).values(rows)
         statement = statement.on_conflict_do_update(
@@ -185,7 +187,9 @@ class SqlMessageStore:
         for v in views:
             key = (v.chat_id, v.sender_id)
             newest[key] = max(newest.get(key, 0), v.seq)
-        rows = [{"chat_id": c, "user_id": u, "last_read_seq": s} for (c, u), s in newest.items()]
+        rows = [
+            {"chat_id": c, "user_id": u, "last_read_seq": newest[c, u]} for c, u in sorted(newest)
+        ]  # in key order, as the heads: concurrent batches never lock in opposite orders
         conn.execute(self._cursor_upsert(rows))
 
     def _cursor_upsert(self, rows: list[dict[str, Any]]) -> Any:
