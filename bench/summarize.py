@@ -109,19 +109,23 @@ def cpu_md(rate: dict[str, Any]) -> str:
         return ""
     labels = list(dict.fromkeys(k for r in rows for k in r["process_cpu_pct"]))
     lines = [
-        "| rate msg/s | " + " | ".join(labels) + " | transactions/s × messages each |",
-        "| ---: | " + " | ".join("---:" for _ in labels) + " | --- |",
+        "| rate msg/s | "
+        + " | ".join(labels)
+        + " | gateways waited for a CPU | transactions/s × messages each |",
+        "| ---: | " + " | ".join("---:" for _ in labels) + " | ---: | --- |",
     ]
     for r in rows:
         cpu = r["process_cpu_pct"]
         batches = ", ".join(
             f"gw{i}: {_v(g['commits_per_s'])} × {_v(g['mean_batch'])}"
             for i, g in enumerate(r.get("gateway_metrics", []))
+            if g["commits_per_s"] is not None
         )
+        waited = " + ".join(f"{v}%" for v in (r.get("gateway_waited_for_cpu_pct") or {}).values())
         lines.append(
             f"| {r['rate']:.0f} | "
             + " | ".join(f"{_v(cpu.get(label))}%" for label in labels)
-            + f" | {batches} |"
+            + f" | {waited or '–'} | {batches} |"
         )
     return "\n".join(lines)
 

@@ -67,6 +67,25 @@ def own_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def reaped_children_cpu_seconds(pid: int) -> float | None:
+    """CPU time of the process's children that have exited and been waited for (cutime +
+    cstime): where the CPU of a PostgreSQL backend that lived and died between two readings
+    ends up (in its postmaster)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+
+
+def run_delay_seconds(pid: int) -> float | None:
+    """Time the process's main thread spent runnable but waiting for a CPU (schedstat)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time used so far by a process and its descendants."""
     known = [t for t in map(own_cpu_seconds, process_tree(pid)) if t is not None]

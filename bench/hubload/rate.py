@@ -188,6 +188,7 @@ async def run_step(
     if first:
         row["server_threads_cpu_pct"] = thread_split_pct(first, threads0, threads1, opts.duration_s)
     row["process_cpu_pct"] = used
+    row["gateway_waited_for_cpu_pct"] = cpu.waited_pct
     if scraper:
         row["gateway_metrics"] = step_figures(metrics0, metrics1, opts.duration_s)
     row["generator_cpu_pct"] = used["generator"]
@@ -301,6 +302,11 @@ def combine(runs: list[dict[str, Any]], rate: float, p99_limit_ms: float) -> dic
             {k: _median([s[i][k] for s in scraped]) for k in gateway}
             for i, gateway in enumerate(scraped[0])
         ]
+    waits = [r["gateway_waited_for_cpu_pct"] for r in runs if r.get("gateway_waited_for_cpu_pct")]
+    if waits:
+        row["gateway_waited_for_cpu_pct"] = {
+            k: _median([w.get(k) for w in waits]) for k in waits[0]
+        }
     procs = [r["process_cpu_pct"] for r in runs if "process_cpu_pct" in r]
     if procs:
         row["process_cpu_pct"] = {k: _median([p.get(k) for p in procs]) for k in procs[0]}

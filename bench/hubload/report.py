@@ -93,16 +93,18 @@ def cpu_table(rows: list[dict[str, Any]]) -> list[str]:
     ]
     for row in rows:
         cpu = row.get("process_cpu_pct", {})
-        lines.append(
-            f"{row['rate']:>7.0f} " + " ".join(_fmt(cpu.get(label), 15) for label in labels)
-        )
+        line = f"{row['rate']:>7.0f} " + " ".join(_fmt(cpu.get(label), 15) for label in labels)
+        if waited := row.get("gateway_waited_for_cpu_pct"):
+            line += "   waited for a CPU: " + ", ".join(f"{k} {v}%" for k, v in waited.items())
+        lines.append(line)
     return lines
 
 
 def gateway_table(rows: list[dict[str, Any]]) -> list[str]:
     """Per gateway, from its /metrics: group-commit transactions/s and messages per transaction."""
-    if not any(r.get("gateway_metrics") for r in rows):
-        return []
+    scraped = [g for r in rows for g in r.get("gateway_metrics", [])]
+    if not any(g["commits_per_s"] is not None for g in scraped):
+        return []  # no hubbub /metrics (the mock server)
     lines = ["GATEWAY WRITE PATH (from /metrics): transactions/s x mean messages per transaction"]
     for row in rows:
         cells = [

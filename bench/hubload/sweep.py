@@ -113,9 +113,13 @@ def _progress(run: dict[str, Any]) -> str:
         else ""
     )
     cpu = " ".join(f"{k} {v}%" for k, v in run.get("process_cpu_pct", {}).items())
+    waited = run.get("gateway_waited_for_cpu_pct") or {}
+    if waited:
+        cpu += " (waited for a CPU: " + " ".join(f"{k} {v}%" for k, v in waited.items()) + ")"
     batches = " ".join(
         f"gw{i} {g['commits_per_s']} tx/s x {g['mean_batch']}"
         for i, g in enumerate(run.get("gateway_metrics", []))
+        if g["commits_per_s"] is not None
     )
     return (
         f"  rate {run['rate']:>7.0f}: sent {run['sent_per_s']:>8.1f}/s "

@@ -22,6 +22,8 @@ from .procinfo import (
     machine_busy_seconds,
     own_cpu_seconds,
     process_tree,
+    reaped_children_cpu_seconds,
+    run_delay_seconds,
     tree_rss_kb,
 )
 
@@ -54,6 +56,7 @@ class Watched:
         return groups
 
     def _postgres_groups(self, postmaster: int) -> dict[str, list[int]]:
+        """This run's backends, and the server's own processes (shared by every database)."""
         ours, server = [], [postmaster]
         for pid in children(postmaster):
             match = _BACKEND.match(cmdline(pid))
@@ -70,7 +73,17 @@ class Watched:
         for label, pids in self.groups().items():
             cpu = {pid: own_cpu_seconds(pid) for pid in pids}
             result[label] = {pid: t for pid, t in cpu.items() if t is not None}
+        if self.postgres_pid:
+            # Backends that exited during the window (connection churn, of any database):
+            # their CPU is no longer under their pid but added to the postmaster's children.
+            reaped = reaped_children_cpu_seconds(self.postgres_pid)
+            result["postgres-exited"] = {} if reaped is None else {self.postgres_pid: reaped}
         return result
+
+    def gateway_run_delay(self) -> dict[str, float]:
+        """Seconds each gateway's main thread (its event loop) waited for a CPU so far."""
+        delays = {f"gateway{i}": run_delay_seconds(pid) for i, pid in enumerate(self.gateways)}
+        return {label: d for label, d in delays.items() if d is not None}
 
     def gateway_cpu_seconds(self) -> float:
         """CPU seconds so far of all gateways together."""
@@ -107,9 +120,12 @@ class CpuWindow:
     _machine: float = 0.0
     _generator: float = 0.0
     _started: float = 0.0
+    _delay: dict[str, float] = field(default_factory=dict)
+    waited_pct: dict[str, float] = field(default_factory=dict)
 
     def start(self) -> None:
         """Take the first reading."""
+        self._delay = self.watched.gateway_run_delay()
         self._before = self.watched.snapshot()
         self._machine = machine_busy_seconds()
         self._generator = time.process_time()
@@ -123,4 +139,11 @@ class CpuWindow:
         result["generator"] = round(100 * (time.process_time() - self._generator) / elapsed, 1)
         machine = 100 * (machine_busy_seconds() - self._machine) / elapsed
         result["other"] = round(max(0.0, machine - sum(result.values())), 1)
+        # How long each gateway's event loop was ready to run but had no CPU: on a shared
+        # core this is latency that no profile of the gateway shows.
+        self.waited_pct = {
+            label: round(100 * (t - self._delay[label]) / elapsed, 1)
+            for label, t in self.watched.gateway_run_delay().items()
+            if label in self._delay
+        }
         return result
