@@ -5,17 +5,24 @@ user of this client falls back (local limits, the database, no presence transiti
 of stalling a message for longer than a second.
 """
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 
-def redis_client(url: str) -> Redis:
-    return Redis.from_url(
+def redis_pool(url: str, *, max_connections: int = 64) -> BlockingConnectionPool:
+    """A pool that makes a caller wait (up to a second) for a free connection under a burst
+    instead of failing it, which would look like an outage and switch callers to fallbacks."""
+    return BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=1.0,
         socket_timeout=1.0,
         socket_connect_timeout=1.0,
         health_check_interval=15,
-        max_connections=64,
     )
+
+
+def redis_client(url: str) -> Redis:
+    return Redis.from_pool(redis_pool(url))
 
 
 async def redis_ping(client: Redis) -> bool:

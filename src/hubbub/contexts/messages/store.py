@@ -1,10 +1,10 @@
 """SQLAlchemy tables (prefixed `messages_`) and SqlMessageStore, the group-commit write path."""
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy import (
     Boolean,
     Column,
@@ -27,12 +27,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from hubbub.contexts.messages.api import ChatActivity, MessageBrief, MessageView
-from hubbub.contexts.messages.events import MessagePosted
+from hubbub.contexts.messages.batch import (
+    BumpHeads,
+    FindExisting,
+    IdempotencyKey,
+    Results,
+    Step,
+    append_plan,
+    run_plan,
+    run_plan_async,
+)
 from hubbub.contexts.messages.model import Draft
+from hubbub.contexts.messages.store_pg import PgAppendSteps
 from hubbub.infra.db import Database, metadata
 from hubbub.infra.db.outbox import add_to_outbox
 from hubbub.infra.db.schema import UtcDateTime, uuid_column_type
-from hubbub.kernel.ids import new_id
 
 messages = Table(
     "messages_messages",
@@ -75,122 +84,59 @@ class SqlMessageStore:
         self._db = db
         self._insert = sqlite_insert if db.is_sqlite else pg_insert
 
-    async def append(self, drafts: list[Draft], now: datetime) -> list[tuple[MessageView, bool]]:
+    async def append(self, drafts: list[Draft], now: datetime) -> Results:
         try:
-            return await self._db.run_write(lambda conn: self._append_txn(conn, drafts, now))
-        except IntegrityError:
+            return await self._append(drafts, now)
+        except (IntegrityError, asyncpg.IntegrityConstraintViolationError):
             pass
         # Another process committed one of these request ids first: redo one by one, so
         # that the retry finds its original and the other drafts are not held back by it.
-        results: list[tuple[MessageView, bool]] = []
+        results: Results = []
         for draft in drafts:
-            results.extend(
-                await self._db.run_write(lambda conn, d=draft: self._append_txn(conn, [d], now))  # type: ignore[misc]
-            )
+            results.extend(await self._append([draft], now))
         return results
 
-    # The transaction body is synchronous so that, on SQLite, a whole batch costs one hop to
-    # the writer thread; see Database.run_write. Five statements, whatever the batch size.
-
-    def _append_txn(
-        self, conn: Connection, drafts: list[Draft], now: datetime
-    ) -> list[tuple[MessageView, bool]]:
-        existing = self._existing_txn(conn, drafts)
-        # Drafts that are new, each idempotency key once (a retry racing its original
-        # inside one batch gets the original's result).
-        fresh: list[Draft] = []
-        for draft in drafts:
-            key = draft.idempotency_key
-            if key is None or key not in existing:
-                fresh.append(draft)
-                if key is not None:
-                    existing[key] = None  # claimed by this batch
-        by_chat: dict[UUID, list[Draft]] = defaultdict(list)
-        for draft in fresh:
-            by_chat[draft.chat_id].append(draft)
-        ids = {chat_id: [new_id() for _ in group] for chat_id, group in by_chat.items()}
-        last_seqs = self._bump_heads_txn(conn, ids)
-        written: dict[int, MessageView] = {}
-        for chat_id, group in by_chat.items():
-            first = last_seqs[chat_id] - len(group) + 1
-            for offset, (draft, message_id) in enumerate(zip(group, ids[chat_id], strict=True)):
-                written[id(draft)] = MessageView(
-                    id=message_id,
-                    chat_id=chat_id,
-                    seq=first + offset,
-                    sender_id=draft.sender_id,
-                    text=draft.text,
-                    created_at=now,
-                    ai_generated=draft.ai_generated,
-                    request_id=draft.request_id,
+    async def _append(self, drafts: list[Draft], now: datetime) -> Results:
+        """One transaction for the batch (see batch.py): on SQLite one hop to the writer
+        thread through SQLAlchemy Core, on PostgreSQL fixed statements on asyncpg."""
+        if self._db.is_sqlite:
+            return await self._db.run_write(
+                lambda conn: run_plan(
+                    append_plan(drafts, now), lambda step: self._answer(conn, step)
                 )
-        views = list(written.values())
-        if views:
-            conn.execute(insert(messages), [_message_row(v) for v in views])
-            self._advance_senders_txn(conn, views)
-            add_to_outbox(conn, [MessagePosted.of(v) for v in views])
-        by_key = {
-            (v.chat_id, v.sender_id, v.request_id): v for v in views if v.request_id is not None
-        }
-        results: list[tuple[MessageView, bool]] = []
-        for draft in drafts:
-            if id(draft) in written:
-                results.append((written.pop(id(draft)), True))
-                continue
-            key = draft.idempotency_key
-            assert key is not None
-            original = existing.get(key) or by_key[key]
-            results.append((original, False))
-        return results
-
-    def _existing_txn(
-        self, conn: Connection, drafts: list[Draft]
-    ) -> dict[tuple[UUID, UUID, str], MessageView | None]:
-        keys = {d.idempotency_key for d in drafts if d.idempotency_key is not None}
-        if not keys:
-            return {}
-        query = select(messages).where(_idempotency_lookup(keys))
-        found: dict[tuple[UUID, UUID, str], MessageView | None] = {}
-        for row in conn.execute(query):
-            view = _view(row._mapping)
-            found[(view.chat_id, view.sender_id, view.request_id or "")] = view
-        return found
-
-    def _bump_heads_txn(self, conn: Connection, ids: dict[UUID, list[UUID]]) -> dict[UUID, int]:
-        """Advance each chat's counter by its number of new messages; the new last seqs.
-
-        The upsert takes each counter row's lock until commit, which is what keeps seqs
-        gapless when several processes write to one chat. Rows are locked in chat id order,
-        the same in every process, so two batches sharing chats wait for each other instead
-        of deadlocking.
-        """
-        if not ids:
-            return {}
-        rows = [
-            {"chat_id": chat_id, "last_seq": len(ids[chat_id]), "last_message_id": ids[chat_id][-1]}
-            for chat_id in sorted(ids)
-        ]
-        statement = self._insert(heads).values(rows)
-        statement = statement.on_conflict_do_update(
-            index_elements=[heads.c.chat_id],
-            set_={
-                "last_seq": heads.c.last_seq + statement.excluded.last_seq,
-                "last_message_id": statement.excluded.last_message_id,
-            },
+            )
+        return await self._db.run_asyncpg_write(
+            lambda raw: run_plan_async(append_plan(drafts, now), PgAppendSteps(raw).answer)
         )
-        returned = conn.execute(statement.returning(heads.c.chat_id, heads.c.last_seq))
-        return {row.chat_id: int(row.last_seq) for row in returned}
 
-    def _advance_senders_txn(self, conn: Connection, views: list[MessageView]) -> None:
-        # Own messages are never unread: sending moves the sender's cursor to it.
-        newest: dict[tuple[UUID, UUID], int] = {}
-        for v in views:
-            key = (v.chat_id, v.sender_id)
-            newest[key] = max(newest.get(key, 0), v.seq)
-        rows = [
-            {"chat_id": c, "user_id": u, "last_read_seq": newest[c, u]} for c, u in sorted(newest)
-        ]  # in key order, as the heads: concurrent batches never lock in opposite orders
-        conn.execute(self._cursor_upsert(rows))
+    def _answer(self, conn: Connection, step: Step) -> Any:
+        """The steps of `append_plan` in SQLAlchemy Core (synchronous: the writer thread)."""
+        if isinstance(step, FindExisting):
+            query = select(messages).where(_idempotency_lookup(step.keys))
+            return [_view(row._mapping) for row in conn.execute(query)]
+        if isinstance(step, BumpHeads):
+            rows = [
+                {"chat_id": chat_id, "last_seq": count, "last_message_id": newest}
+                for chat_id, count, newest in step.rows
+            ]
+            statement = self._insert(heads).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=[heads.c.chat_id],
+                set_={
+                    "last_seq": heads.c.last_seq + statement.excluded.last_seq,
+                    "last_message_id": statement.excluded.last_message_id,
+                },
+            )
+            returned = conn.execute(statement.returning(heads.c.chat_id, heads.c.last_seq))
+            return {row.chat_id: int(row.last_seq) for row in returned}
+        conn.execute(insert(messages), [_message_row(v) for v in step.messages])
+        conn.execute(
+            self._cursor_upsert(
+                [{"chat_id": c, "user_id": u, "last_read_seq": s} for c, u, s in step.cursors]
+            )
+        )
+        add_to_outbox(conn, step.events)
+        return None
 
     def _cursor_upsert(self, rows: list[dict[str, Any]]) -> Any:
         statement = self._insert(cursors).values(rows)
@@ -279,7 +225,7 @@ class SqlMessageStore:
         return int(after), int(after) != int(before or 0)
 
 
-def _idempotency_lookup(keys: set[tuple[UUID, UUID, str]]) -> ColumnElement[bool]:
+def _idempotency_lookup(keys: list[IdempotencyKey]) -> ColumnElement[bool]:
     """`(chat, sender, request_id) = … OR …`: each term is one search of the unique index.
 
     A row-value `IN (VALUES …)` reads the same, but SQLite answers it with a scan of the
@@ -289,7 +235,7 @@ def _idempotency_lookup(keys: set[tuple[UUID, UUID, str]]) -> ColumnElement[bool
     return or_(
         *(
             and_(c.chat_id == chat, c.sender_id == sender, c.request_id == request_id)
-            for chat, sender, request_id in sorted(keys)
+            for chat, sender, request_id in keys
         )
     )
 

@@ -12,7 +12,7 @@ statement through aiosqlite; on PostgreSQL the same function runs through asyncp
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,8 +49,10 @@ class Database:
             _configure_sqlite(self._sync_writer, sqlite_synchronous, immediate=True)
             self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         else:
+            # Sized for bursts: connections beyond the pool are opened and closed per use,
+            # which under load costs more than the queries (each gateway holds up to 30).
             self.writer = create_async_engine(
-                url, pool_size=10, max_overflow=10, pool_pre_ping=True
+                url, pool_size=20, max_overflow=10, pool_pre_ping=True
             )
             self.reader = self.writer
 
@@ -80,6 +82,19 @@ class Database:
             async with self._write_lock:
                 loop = asyncio.get_running_loop()
                 result = await loop.run_in_executor(self._writer_thread, transaction)
+        self._committed()
+        return result
+
+    async def run_asyncpg_write(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """PostgreSQL only: run `work(asyncpg connection)` in one transaction, on the driver
+        itself (for the hot write path, whose statements SQLAlchemy would recompile)."""
+        if self.is_sqlite:
+            raise RuntimeError("run_asyncpg_write needs PostgreSQL")
+        async with self.writer.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with raw.transaction():
+                result = await work(raw)
         self._committed()
         return result
 

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from hubbub.infra.observability.metrics import FANOUT_PUBLISH_ERRORS, FANOUT_RECONNECTS
+from hubbub.infra.redis import redis_pool
 from hubbub.kernel.backoff import exponential_backoff
 from hubbub.kernel.ports import FanoutListener
 
@@ -63,9 +64,7 @@ class RedisFanout:
     async def start(self, listener: FanoutListener) -> None:
         self._stopping = False
         self._listener = listener
-        self._redis = Redis.from_url(
-            self._url, socket_timeout=1.0, socket_connect_timeout=1.0, max_connections=32
-        )
+        self._redis = Redis.from_pool(redis_pool(self._url, max_connections=32))
         self._reader = asyncio.create_task(self._read_forever(), name="fanout-redis-reader")
 
     async def stop(self) -> None:

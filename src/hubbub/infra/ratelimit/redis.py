@@ -22,9 +22,9 @@ from limits import RateLimitItemPerMinute
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
-from redis.asyncio import ConnectionPool
 
 from hubbub.infra.ratelimit.memory import InMemoryRateLimiter
+from hubbub.infra.redis import redis_pool
 from hubbub.kernel.errors import RateLimited
 
 log = structlog.get_logger(__name__)
@@ -47,7 +47,7 @@ class RedisRateLimiter:
         self._budget = RateLimitItemPerMinute(per_minute, namespace="ratelimit")
         # Our own pool, with the same short timeouts as the shared client (Redis sits on
         # the request path), so that `aclose` can release its connections.
-        self._pool = ConnectionPool.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._pool = redis_pool(url)
         # Built on redis-py rather than coredis. Given a connection pool, `limits` connects
         # through it and reads the URI only to pick its Redis flavour.
         pool_option: dict[str, Any] = {"connection_pool": self._pool}
