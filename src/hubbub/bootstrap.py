@@ -149,7 +149,8 @@ def _frontend(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     presence = presence_from(
         redis, instance=instance, namespace=namespace, ttl_seconds=settings.presence_ttl_seconds
     )
-    users = local_users(db=db, presence=presence, clock=clock)
+    cache = cache_from(redis, namespace=namespace)
+    users = local_users(db=db, presence=presence, clock=clock, cache=cache)
     auth = local_auth(
         db=db,
         users=users,
@@ -157,9 +158,7 @@ def _frontend(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
         ttl_seconds=settings.jwt_ttl_seconds,
         clock=clock,
     )
-    chats = local_chats(
-        db=db, users=users, live=hub, clock=clock, cache=cache_from(redis, namespace=namespace)
-    )
+    chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
     messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
     chats.bind_activity(messages)
     http_limiter = rate_limit_from(

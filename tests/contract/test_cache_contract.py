@@ -48,6 +48,16 @@ async def test_a_value_is_there_until_deleted(cache: Cache) -> None:
     assert await cache.get("members:1") is None
 
 
+async def test_many_values_at_once(cache: Cache) -> None:
+    await cache.set_many({"user:1": b"alice", "user:2": b"bob"}, ttl_seconds=30)
+    await cache.set_many({}, ttl_seconds=30)
+
+    assert await cache.get_many(["user:2", "user:3", "user:1"]) == [b"bob", None, b"alice"]
+    assert await cache.get_many([]) == []
+    await cache.delete("user:1")
+    assert await cache.get_many(["user:1", "user:2"]) == [None, b"bob"]
+
+
 async def test_a_value_expires_after_its_ttl(cache: Cache) -> None:
     await cache.set("short", b"1", ttl_seconds=0.05)
     await cache.set("long", b"2", ttl_seconds=30)
@@ -83,7 +93,8 @@ async def test_an_unreachable_redis_is_a_miss_not_an_error(unreachable: Redis) -
     with capture_logs() as logs:
         await cache.set("user:1", b"alice", ttl_seconds=30)
         assert await cache.get("user:1") is None
-        assert await cache.get("user:1") is None
+        assert await cache.get_many(["user:1", "user:2"]) == [None, None]
+        await cache.set_many({"user:1": b"a", "user:2": b"b"}, ttl_seconds=30)
         await cache.delete("user:1")
 
     events = [entry["event"] for entry in logs]

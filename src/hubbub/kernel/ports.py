@@ -6,7 +6,7 @@ out); `bootstrap()` picks them by URL scheme. Each port has one contract test su
 over all of its adapters.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -112,7 +112,15 @@ class Cache(Protocol):
 
     async def get(self, key: str) -> bytes | None: ...
 
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """One value (or None) per key, in order, in one round trip."""
+        ...
+
     async def set(self, key: str, value: bytes, *, ttl_seconds: float) -> None: ...
+
+    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
+        """Set several values in one round trip."""
+        ...
 
     async def delete(self, key: str) -> None: ...
 

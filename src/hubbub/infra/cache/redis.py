@@ -10,6 +10,7 @@ Entries expire on their own, which bounds the staleness when even a delete fails
 
 import math
 import time
+from collections.abc import Mapping, Sequence
 
 import structlog
 from redis.asyncio import Redis
@@ -42,13 +43,34 @@ class RedisCache:
         # A client made with decode_responses=True answers str; the port deals in bytes.
         return value.encode() if isinstance(value, str) else value
 
-    async def set(self, key: str, value: bytes, *, ttl_seconds: float) -> None:
-        if self._skipping():
-            return
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys or self._skipping():
+            return [None] * len(keys)
         try:
-            # PX has millisecond precision; rounding up keeps a tiny TTL from becoming 0.
-            px = max(1, math.ceil(ttl_seconds * 1000))
-            await self._redis.set(self._prefix + key, value, px=px)
+            values = await self._redis.mget([self._prefix + key for key in keys])
+        except REDIS_DOWN as exc:
+            self._failed("get_many", exc)
+            return [None] * len(keys)
+        self._succeeded()
+        return [v.encode() if isinstance(v, str) else v for v in values]
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: float) -> None:
+        await self.set_many({key: value}, ttl_seconds=ttl_seconds)
+
+    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
+        if not values or self._skipping():
+            return
+        # PX has millisecond precision; rounding up keeps a tiny TTL from becoming 0.
+        px = max(1, math.ceil(ttl_seconds * 1000))
+        try:
+            if len(values) == 1:
+                [(key, value)] = values.items()
+                await self._redis.set(self._prefix + key, value, px=px)
+            else:
+                pipe = self._redis.pipeline(transaction=False)
+                for key, value in values.items():
+                    pipe.set(self._prefix + key, value, px=px)
+                await pipe.execute()
         except REDIS_DOWN as exc:
             self._failed("set", exc)
             return
