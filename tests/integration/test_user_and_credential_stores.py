@@ -6,6 +6,7 @@ import pytest
 
 from hubbub.contexts.auth.store import SqlCredentialStore
 from hubbub.contexts.users import UserRecord
+from hubbub.contexts.users.fakes import a_profile
 from hubbub.contexts.users.model import search_prefix
 from hubbub.contexts.users.store import SqlUserStore
 from hubbub.infra.db import Database
@@ -16,15 +17,7 @@ CREATED = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=UTC)
 
 
 def user(username: str, email: str | None = None) -> UserRecord:
-    return UserRecord(
-        id=new_id(),
-        username=username,
-        display_name=username.title(),
-        email=email,
-        discoverable=False,
-        created_at=CREATED,
-        last_seen_at=None,
-    )
+    return a_profile(username, email=email, at=CREATED)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from hubbub.contexts.users.api import UserRecord
 from hubbub.contexts.users.cached_store import CachedUserStore
-from hubbub.contexts.users.fakes import InMemoryUserStore
+from hubbub.contexts.users.fakes import InMemoryUserStore, a_profile
 from hubbub.infra.cache import InMemoryCache
 from hubbub.kernel.ids import new_id
 
@@ -27,15 +27,7 @@ class CountingStore(InMemoryUserStore):
 
 
 def profile(name: str) -> UserRecord:
-    return UserRecord(
-        id=new_id(),
-        username=name,
-        display_name=name.title(),
-        email=None,
-        discoverable=True,
-        created_at=NOW,
-        last_seen_at=None,
-    )
+    return a_profile(name, discoverable=True, at=NOW)
 
 
 @pytest.fixture

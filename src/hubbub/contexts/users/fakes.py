@@ -5,6 +5,7 @@ from uuid import UUID
 
 from hubbub.contexts.users.api import UserRecord
 from hubbub.kernel.errors import Conflict
+from hubbub.kernel.ids import new_id
 
 
 class InMemoryUserStore:
@@ -68,3 +69,18 @@ class FixedPresence:
 
     async def online_among(self, user_ids: set[UUID]) -> set[UUID]:
         return user_ids & self.online
+
+
+def a_profile(
+    username: str, *, email: str | None = None, discoverable: bool = False, at: datetime
+) -> UserRecord:
+    """A stored profile for tests: display name from the username, never seen."""
+    return UserRecord(
+        id=new_id(),
+        username=username,
+        display_name=username.title(),
+        email=email,
+        discoverable=discoverable,
+        created_at=at,
+        last_seen_at=None,
+    )
