@@ -149,3 +149,34 @@ def test_fanout_from_url_by_scheme() -> None:
     assert isinstance(fanout_from_url("redis://localhost:6379/0", instance="i"), RedisFanout)
     with pytest.raises(ValueError, match="HUBBUB_FANOUT_URL"):
         fanout_from_url("nats://localhost:4222", instance="i")
+
+
+async def test_a_burst_reaches_the_other_gateway_complete_and_in_order(
+    two_gateways: tuple[RedisFanout, RedisFanout],
+) -> None:
+    a, b = two_gateways
+    heard = Listener()
+    await started(a, Listener(), "chat:1")
+    await started(b, heard, "chat:1")
+
+    for n in range(1000):  # as a writer fans out a committed batch: no await in between
+        await a.publish("chat:1", str(n).encode())
+    await heard.wait_for(1000)
+
+    assert [payload for _, payload in heard.got] == [str(n).encode() for n in range(1000)]
+
+
+async def test_what_was_published_before_stop_still_goes_out(
+    two_gateways: tuple[RedisFanout, RedisFanout],
+) -> None:
+    a, b = two_gateways
+    heard = Listener()
+    await started(a, Listener(), "chat:1")
+    await started(b, heard, "chat:1")
+
+    for n in range(100):
+        await a.publish("chat:1", str(n).encode())
+    await a.stop()  # a graceful shutdown right after a batch was fanned out
+    await heard.wait_for(100)
+
+    assert len(heard.got) == 100

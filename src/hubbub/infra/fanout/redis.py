@@ -16,12 +16,12 @@ and clients catch up with `sync` (per-chat seqs make the gap visible).
 
 import asyncio
 import contextlib
-import time
 
 import structlog
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from hubbub.infra.fanout.redis_publisher import PipelinedPublisher
 from hubbub.infra.observability.metrics import FANOUT_PUBLISH_ERRORS, FANOUT_RECONNECTS
 from hubbub.infra.redis import redis_pool
 from hubbub.kernel.backoff import exponential_backoff
@@ -55,9 +55,7 @@ class RedisFanout:
         self._redis: Redis | None = None
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
-        # After a failed publish, skip Redis for a moment instead of paying a timeout on
-        # every message while it is unreachable (a one-line circuit breaker).
-        self._publish_down_until = 0.0
+        self._publisher: PipelinedPublisher | None = None
         self._connected = asyncio.Event()
         self._stopping = False
 
@@ -65,12 +63,17 @@ class RedisFanout:
         self._stopping = False
         self._listener = listener
         self._redis = Redis.from_pool(redis_pool(self._url, max_connections=32))
+        self._publisher = PipelinedPublisher(self._redis, pause_seconds=self._retry)
+        self._publisher.start()
         self._reader = asyncio.create_task(self._read_forever(), name="fanout-redis-reader")
 
     async def stop(self) -> None:
         # The flag as well as the cancellation: on Python 3.11 a cancel that lands inside
         # redis-py's connect (asyncio.wait_for) can be swallowed, and the loop must end anyway.
         self._stopping = True
+        if self._publisher is not None:
+            await self._publisher.stop()
+            self._publisher = None
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -86,15 +89,10 @@ class RedisFanout:
     async def publish(self, channel: str, payload: bytes) -> None:
         if self._listener is not None and channel in self._channels:
             self._listener(channel, payload)
-        if self._redis is None or time.monotonic() < self._publish_down_until:
+        if self._publisher is None:
             FANOUT_PUBLISH_ERRORS.inc()
             return
-        try:
-            await self._redis.publish(self._prefix + channel, self._origin + payload)
-        except Exception as exc:
-            FANOUT_PUBLISH_ERRORS.inc()
-            self._publish_down_until = time.monotonic() + self._retry
-            log.warning("fanout_publish_failed", channel=channel, error=str(exc))
+        self._publisher.publish(self._prefix + channel, self._origin + payload)
 
     async def subscribe(self, channel: str) -> None:
         if channel in self._channels:
