@@ -151,13 +151,22 @@ def test_fanout_from_url_by_scheme() -> None:
         fanout_from_url("nats://localhost:4222", instance="i")
 
 
-async def test_a_burst_reaches_the_other_gateway_complete_and_in_order(
+@pytest.fixture
+async def speaker_and_listener(
     two_gateways: tuple[RedisFanout, RedisFanout],
-) -> None:
+) -> tuple[RedisFanout, Listener]:
+    """Gateway a publishes on chat:1; what gateway b hears of it is recorded."""
     a, b = two_gateways
     heard = Listener()
     await started(a, Listener(), "chat:1")
     await started(b, heard, "chat:1")
+    return a, heard
+
+
+async def test_a_burst_reaches_the_other_gateway_complete_and_in_order(
+    speaker_and_listener: tuple[RedisFanout, Listener],
+) -> None:
+    a, heard = speaker_and_listener
 
     for n in range(1000):  # as a writer fans out a committed batch: no await in between
         await a.publish("chat:1", str(n).encode())
@@ -167,12 +176,9 @@ async def test_a_burst_reaches_the_other_gateway_complete_and_in_order(
 
 
 async def test_what_was_published_before_stop_still_goes_out(
-    two_gateways: tuple[RedisFanout, RedisFanout],
+    speaker_and_listener: tuple[RedisFanout, Listener],
 ) -> None:
-    a, b = two_gateways
-    heard = Listener()
-    await started(a, Listener(), "chat:1")
-    await started(b, heard, "chat:1")
+    a, heard = speaker_and_listener
 
     for n in range(100):
         await a.publish("chat:1", str(n).encode())
