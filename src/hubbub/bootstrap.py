@@ -162,11 +162,11 @@ def _frontend(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
     chats.bind_activity(messages)
     http_limiter = rate_limit_from(
-        settings.redis_url, per_minute=settings.rate_limit_per_minute, namespace=f"{namespace}:http"
+        settings.redis_url, limit=settings.rate_limit_per_minute, namespace=f"{namespace}:http"
     )
     ws_limiter = rate_limit_from(
         settings.redis_url,
-        per_minute=settings.ws_rate_limit_per_minute,
+        limit=settings.ws_rate_limit_per_minute,
         namespace=f"{namespace}:ws",
     )
     gateway = Gateway(

@@ -21,23 +21,25 @@ from local_redis import SHARED_REDIS_URL, LocalRedis
 
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
 
-MakeLimiter = Callable[[int], RateLimit]
+MakeLimiter = Callable[..., RateLimit]
 
 
 @pytest.fixture(params=["memory", "redis"])
 async def make_limiter(
     request: pytest.FixtureRequest, redis: Redis, namespace: str
 ) -> AsyncIterator[MakeLimiter]:
-    """Builds limiters (with a per-minute budget) of each adapter in turn.
+    """Builds limiters (`limit` per window, a minute unless told) of each adapter in turn.
 
     Requesting `redis` makes the test's keys go away afterwards.
     """
     made: list[RedisRateLimiter] = []
 
-    def make(per_minute: int) -> RateLimit:
+    def make(limit: int, window_seconds: float = 60.0) -> RateLimit:
         if request.param == "memory":
-            return InMemoryRateLimiter(per_minute=per_minute)
-        limiter = RedisRateLimiter(SHARED_REDIS_URL, per_minute=per_minute, namespace=namespace)
+            return InMemoryRateLimiter(limit=limit, window_seconds=window_seconds)
+        limiter = RedisRateLimiter(
+            SHARED_REDIS_URL, limit=limit, window_seconds=window_seconds, namespace=namespace
+        )
         made.append(limiter)
         return limiter
 
@@ -73,6 +75,14 @@ async def test_the_whole_budget_is_available_and_the_next_hit_is_refused(
     assert refused.value.status == 429
 
 
+async def test_a_daily_budget_is_counted_over_the_day(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(3, 86_400)
+    await spend(limiter, "alice", 3)
+    with pytest.raises(RateLimited, match="3 per day") as refused:
+        await limiter.hit("alice")
+    assert refused.value.retry_after > 60  # not a minute's wait: the day's budget is spent
+
+
 async def test_keys_have_budgets_of_their_own(make_limiter: MakeLimiter) -> None:
     limiter = make_limiter(2)
     await spend(limiter, "alice", 2)
@@ -86,7 +96,7 @@ async def test_processes_share_one_budget_through_redis(
     redis_limiters: list[RedisRateLimiter], namespace: str
 ) -> None:
     first, second = (
-        RedisRateLimiter(SHARED_REDIS_URL, per_minute=4, namespace=namespace) for _ in range(2)
+        RedisRateLimiter(SHARED_REDIS_URL, limit=4, namespace=namespace) for _ in range(2)
     )
     redis_limiters += [first, second]
     await spend(first, "alice", 2)
@@ -100,8 +110,8 @@ async def test_processes_share_one_budget_through_redis(
 async def test_namespaces_keep_budgets_apart(
     redis_limiters: list[RedisRateLimiter], namespace: str
 ) -> None:
-    rest = RedisRateLimiter(SHARED_REDIS_URL, per_minute=1, namespace=f"{namespace}:rest")
-    ws = RedisRateLimiter(SHARED_REDIS_URL, per_minute=1, namespace=f"{namespace}:ws")
+    rest = RedisRateLimiter(SHARED_REDIS_URL, limit=1, namespace=f"{namespace}:rest")
+    ws = RedisRateLimiter(SHARED_REDIS_URL, limit=1, namespace=f"{namespace}:ws")
     redis_limiters += [rest, ws]
 
     await rest.hit("alice")
@@ -109,7 +119,7 @@ async def test_namespaces_keep_budgets_apart(
 
 
 async def test_hits_are_limited_in_process_while_redis_is_unreachable() -> None:
-    limiter = RedisRateLimiter(UNREACHABLE_REDIS_URL, per_minute=3, namespace="unreachable")
+    limiter = RedisRateLimiter(UNREACHABLE_REDIS_URL, limit=3, namespace="unreachable")
     try:
         with capture_logs() as logs:
             await spend(limiter, "alice", 3)
@@ -126,7 +136,7 @@ async def test_hits_are_limited_in_process_while_redis_is_unreachable() -> None:
 
 async def test_the_shared_budget_is_used_again_once_redis_is_back(tmp_path: Path) -> None:
     with LocalRedis(tmp_path) as server:
-        limiter = RedisRateLimiter(server.url, per_minute=2, retry_seconds=0.05)
+        limiter = RedisRateLimiter(server.url, limit=2, retry_seconds=0.05)
         try:
             with capture_logs() as logs:
                 await limiter.hit("alice")

@@ -95,7 +95,7 @@ class Presence(Protocol):
 
 
 class RateLimit(Protocol):
-    """A per-key budget of hits per minute."""
+    """A per-key budget of hits per window (a minute, a day)."""
 
     async def hit(self, key: str) -> None:
         """Count one hit for `key`, or raise `RateLimited` with a retry-after."""

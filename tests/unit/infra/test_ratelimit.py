@@ -20,7 +20,7 @@ async def spend(limiter: InMemoryRateLimiter, key: str, times: int) -> None:
 
 
 async def test_the_whole_budget_is_available_at_once_and_one_more_is_refused() -> None:
-    limiter = InMemoryRateLimiter(per_minute=5, clock=ManualClock())
+    limiter = InMemoryRateLimiter(limit=5, clock=ManualClock())
     await spend(limiter, "alice", 5)
 
     with pytest.raises(RateLimited) as refused:
@@ -31,7 +31,7 @@ async def test_the_whole_budget_is_available_at_once_and_one_more_is_refused() -
 
 async def test_a_refused_hit_does_not_spend_budget() -> None:
     clock = ManualClock()
-    limiter = InMemoryRateLimiter(per_minute=5, clock=clock)
+    limiter = InMemoryRateLimiter(limit=5, clock=clock)
     await spend(limiter, "alice", 5)
     for _ in range(3):
         with pytest.raises(RateLimited):
@@ -43,7 +43,7 @@ async def test_a_refused_hit_does_not_spend_budget() -> None:
 
 async def test_the_budget_refills_smoothly() -> None:
     clock = ManualClock()
-    limiter = InMemoryRateLimiter(per_minute=60, clock=clock)
+    limiter = InMemoryRateLimiter(limit=60, clock=clock)
     await spend(limiter, "alice", 60)
 
     clock.now += 10
@@ -54,7 +54,7 @@ async def test_the_budget_refills_smoothly() -> None:
 
 
 async def test_keys_have_budgets_of_their_own() -> None:
-    limiter = InMemoryRateLimiter(per_minute=2, clock=ManualClock())
+    limiter = InMemoryRateLimiter(limit=2, clock=ManualClock())
     await spend(limiter, "alice", 2)
 
     await spend(limiter, "bob", 2)
@@ -64,7 +64,7 @@ async def test_keys_have_budgets_of_their_own() -> None:
 
 async def test_keys_with_a_full_budget_are_forgotten_without_changing_any_answer() -> None:
     clock = ManualClock()
-    limiter = InMemoryRateLimiter(per_minute=2, clock=clock, purge_every=3)
+    limiter = InMemoryRateLimiter(limit=2, clock=clock, purge_every=3)
     await spend(limiter, "alice", 2)
     clock.now += 61
     await limiter.hit("bob")  # third hit: purges alice, whose budget is full again
@@ -77,4 +77,15 @@ async def test_keys_with_a_full_budget_are_forgotten_without_changing_any_answer
 
 def test_a_budget_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
-        InMemoryRateLimiter(per_minute=0)
+        InMemoryRateLimiter(limit=0)
+
+
+async def test_a_daily_budget_refills_over_the_day() -> None:
+    clock = ManualClock()
+    limiter = InMemoryRateLimiter(limit=2, window_seconds=86_400, clock=clock)
+    await spend(limiter, "alice", 2)
+    with pytest.raises(RateLimited, match="2 per day") as refused:
+        await limiter.hit("alice")
+    assert refused.value.retry_after == 43_200  # one hit's share of the day
+    clock.now += 43_200
+    await limiter.hit("alice")

@@ -4,7 +4,7 @@ Strategy: the sliding window counter. Each hit is one Lua script over two counte
 minute's and the previous one's, weighted by how much of it still overlaps the window):
 O(1) time and memory per key whatever the budget. The fixed window costs the same but lets a
 client spend two budgets back to back around a minute boundary; the moving window is exact
-but stores one entry per hit (a ZSET of up to `per_minute` members per key).
+but stores one entry per hit (a ZSET of up to `limit` members per key).
 
 Losing Redis degrades the limits, never the service: hits are then counted by an in-process
 GCRA with the same budget, so each process enforces the limit on its own (a client spread
@@ -18,12 +18,12 @@ import time
 from typing import Any
 
 import structlog
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
-from hubbub.infra.ratelimit.memory import InMemoryRateLimiter
+from hubbub.infra.ratelimit.memory import MINUTE, InMemoryRateLimiter, describe_budget
 from hubbub.infra.redis import redis_pool
 from hubbub.kernel.errors import RateLimited
 
@@ -31,20 +31,25 @@ log = structlog.get_logger(__name__)
 
 
 class RedisRateLimiter:
-    """Counts hits per key against a per-minute budget shared through Redis."""
+    """Counts hits per key against a budget of `limit` per `window_seconds` (a minute by
+    default) shared through Redis."""
 
     def __init__(
         self,
         url: str,
         *,
-        per_minute: int,
+        limit: int,
+        window_seconds: float = MINUTE,
         namespace: str = "hubbub",
         retry_seconds: float = 5.0,
     ) -> None:
-        if per_minute < 1:
-            raise ValueError("per_minute must be at least 1")
-        self.per_minute = per_minute
-        self._budget = RateLimitItemPerMinute(per_minute, namespace="ratelimit")
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._budget = RateLimitItemPerSecond(
+            limit, max(1, round(window_seconds)), namespace="ratelimit"
+        )
         # Our own pool, with the same short timeouts as the shared client (Redis sits on
         # the request path), so that `aclose` can release its connections.
         self._pool = redis_pool(url)
@@ -59,7 +64,7 @@ class RedisRateLimiter:
             **pool_option,
         )
         self._shared = SlidingWindowCounterRateLimiter(storage)
-        self._local = InMemoryRateLimiter(per_minute=per_minute)
+        self._local = InMemoryRateLimiter(limit=limit, window_seconds=window_seconds)
         self._retry_seconds = retry_seconds
         self._skip_until = 0.0  # monotonic time before which hits are counted locally
         self._failing = False
@@ -75,9 +80,9 @@ class RedisRateLimiter:
                 self._succeeded()
                 if not allowed:
                     retry_after = await self._retry_after(key)
+                    budget = describe_budget(self.limit, self.window_seconds)
                     raise RateLimited(
-                        f"rate limit of {self.per_minute} per minute reached; "
-                        f"retry in {retry_after}s",
+                        f"rate limit of {budget} reached; retry in {retry_after}s",
                         retry_after=retry_after,
                     )
                 return
@@ -92,7 +97,7 @@ class RedisRateLimiter:
         try:
             stats = await self._shared.get_window_stats(self._budget, key)
         except StorageError:
-            return math.ceil(60 / self.per_minute)  # one hit's share of the minute
+            return math.ceil(self.window_seconds / self.limit)  # one hit's share of the window
         return max(1, math.ceil(stats.reset_time - time.time()))
 
     def _failed(self, exc: StorageError) -> None:
