@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
+    from hubbub.contexts.assistant import AssistantApi
     from hubbub.contexts.auth import AuthApi
     from hubbub.contexts.chats import ChatsApi
     from hubbub.contexts.messages import MessagesApi
@@ -19,6 +20,7 @@ class Apis:
     users: "UsersApi"
     chats: "ChatsApi"
     messages: "MessagesApi"
+    assistant: "AssistantApi"
     rate_limiter: "RateLimit"
 
 

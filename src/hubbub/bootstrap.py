@@ -11,11 +11,17 @@ import structlog
 from redis.asyncio import Redis
 
 from hubbub.apis import Apis
+from hubbub.contexts.assistant.consumers import AssistantConsumers
+from hubbub.contexts.assistant.ports import Provider
+from hubbub.contexts.assistant.service import LocalAssistantApi
+from hubbub.contexts.assistant.wiring import assistant_workers, local_assistant, provider_from
 from hubbub.contexts.auth.wiring import local_auth
+from hubbub.contexts.chats.service import LocalChatsApi
 from hubbub.contexts.chats.wiring import local_chats
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.messages.wiring import local_messages
 from hubbub.contexts.realtime import Gateway, Hub
+from hubbub.contexts.users import UsersApi
 from hubbub.contexts.users.wiring import local_users
 from hubbub.infra.bus import bus_from_url
 from hubbub.infra.cache import cache_from
@@ -25,10 +31,11 @@ from hubbub.infra.db.outbox import OutboxRelay
 from hubbub.infra.fanout import fanout_from_url
 from hubbub.infra.presence import presence_from
 from hubbub.infra.ratelimit import rate_limit_from
+from hubbub.infra.ratelimit.memory import DAY
 from hubbub.infra.redis import redis_client, redis_ping
 from hubbub.kernel.clock import Clock, SystemClock
 from hubbub.kernel.ids import new_id
-from hubbub.kernel.ports import Bus, Fanout, Presence, RateLimit
+from hubbub.kernel.ports import Bus, Cache, Fanout, Presence, RateLimit
 from hubbub.roles import ROLES, Role
 from hubbub.settings import Settings
 
@@ -36,16 +43,36 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass
-class Frontend:
-    """What a client-facing role runs: the contexts, the gateway and their live plumbing."""
+class Contexts:
+    """The contexts a process runs locally, and the live plumbing they publish through."""
 
+    instance: str  # this process's id among the deployment's (fan-out origin, presence)
     fanout: Fanout
     presence: Presence
     hub: Hub
+    cache: Cache
+    users: UsersApi
+    chats: LocalChatsApi
+    messages: LocalMessagesApi
+    assistant: LocalAssistantApi
+
+
+@dataclass
+class Frontend:
+    """What a client-facing role adds: authentication, the gateway and request budgets."""
+
     apis: Apis
     gateway: Gateway
-    messages: LocalMessagesApi
     limiters: tuple[RateLimit, ...]
+
+
+@dataclass
+class AssistantWorkers:
+    """What a role running the assistant adds: the model and the bus consumers."""
+
+    provider: Provider
+    consumers: AssistantConsumers
+    budgets: tuple[RateLimit, ...]
 
 
 @dataclass
@@ -58,34 +85,48 @@ class Container:
     redis: Redis | None
     bus: Bus | None
     relay: OutboxRelay | None
+    contexts: Contexts | None
     frontend: Frontend | None
+    assistant: AssistantWorkers | None
     started: bool = field(default=False)
 
     async def start(self) -> None:
         if self.settings.should_migrate_on_start:
             await upgrade(self.db)
+        if self.contexts is not None:
+            await self.contexts.fanout.start(self.contexts.hub.deliver)
+        if self.frontend is not None and self.contexts is not None:
+            await self.contexts.presence.start(self.frontend.gateway.went_offline)
+        if self.assistant is not None:
+            await self.assistant.provider.start()  # loads in the background
         if self.bus is not None:
             await self.bus.start()
-        if self.frontend is not None:
-            await self.frontend.fanout.start(self.frontend.hub.deliver)
-            await self.frontend.presence.start(self.frontend.gateway.went_offline)
         if self.relay is not None:
             self.relay.start()
         self.started = True
 
     async def stop(self) -> None:
-        """Finish in-flight writes, relay what was committed, then let go of everything."""
-        if self.frontend is not None:
-            await self.frontend.messages.close()
-            await self.frontend.presence.stop()
+        """Finish in-flight writes, relay what was committed, let the consumers finish, then
+        let go of everything."""
+        if self.contexts is not None:
+            await self.contexts.messages.close()
+        if self.frontend is not None and self.contexts is not None:
+            await self.contexts.presence.stop()
         if self.relay is not None:
             await self.relay.stop()
         if self.bus is not None:
             await self.bus.stop()
-        if self.frontend is not None:
-            await self.frontend.fanout.stop()
-            for limiter in self.frontend.limiters:
-                await limiter.aclose()
+        if self.contexts is not None:
+            # Consumers may have written while the bus drained (autoreplies); their outbox
+            # rows stay for the next start.
+            await self.contexts.messages.close()
+            await self.contexts.fanout.stop()
+        limiters = self.frontend.limiters if self.frontend is not None else ()
+        if self.assistant is not None:
+            await self.assistant.provider.stop()
+            limiters += self.assistant.budgets
+        for limiter in limiters:
+            await limiter.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
@@ -96,8 +137,8 @@ class Container:
         checks = {"database": await self.db.ping()}
         if self.redis is not None:
             checks["redis"] = await redis_ping(self.redis)
-        if self.frontend is not None:
-            checks["fanout"] = await self.frontend.fanout.ping()
+        if self.contexts is not None:
+            checks["fanout"] = await self.contexts.fanout.ping()
         if self.bus is not None:
             checks["bus"] = await self.bus.ping()
         return {name: "ok" if ok else "error" for name, ok in checks.items()}
@@ -111,23 +152,34 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
             f"role {chosen.name!r} shares its database with other processes: set "
             "HUBBUB_DATABASE_URL to PostgreSQL (the SQLite default is for `serve all`)"
         )
+    if chosen.name == "assistant" and settings.bus_url.startswith("memory"):
+        raise RuntimeError(
+            "role 'assistant' consumes the bus of other processes: set HUBBUB_BUS_URL to "
+            "redis:// or kafka://"
+        )
+    clock = clock or SystemClock()
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    # Redis holds what client-facing processes share (presence, limits, caches).
-    redis = (
-        redis_client(settings.redis_url) if settings.redis_url and chosen.serves_clients else None
-    )
+    runs_contexts = chosen.serves_clients or chosen.runs_assistant
+    # Redis holds what the contexts share across processes (presence, limits, caches).
+    redis = redis_client(settings.redis_url) if settings.redis_url and runs_contexts else None
     bus = None
-    relay = None
-    if chosen.relays_outbox:
+    if chosen.relays_outbox or chosen.runs_assistant:
         bus = bus_from_url(
             settings.bus_url,
             namespace=settings.redis_namespace,
             partitions=settings.bus_partitions,
         )
+    relay = None
+    if chosen.relays_outbox and bus is not None:
         relay = OutboxRelay(db, bus, poll_seconds=settings.outbox_poll_seconds)
-    frontend = (
-        _frontend(settings, db, redis, clock or SystemClock()) if chosen.serves_clients else None
-    )
+    contexts = _contexts(settings, db, redis, clock) if runs_contexts else None
+    frontend = None
+    if chosen.serves_clients and contexts is not None:
+        frontend = _frontend(settings, db, contexts, clock)
+    assistant = None
+    if chosen.runs_assistant and contexts is not None and bus is not None:
+        assistant = _assistant(settings, db, contexts, clock)
+        assistant.consumers.subscribe(bus)
     return Container(
         settings=settings,
         role=chosen,
@@ -135,11 +187,13 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
         redis=redis,
         bus=bus,
         relay=relay,
+        contexts=contexts,
         frontend=frontend,
+        assistant=assistant,
     )
 
 
-def _frontend(settings: Settings, db: Database, redis: Redis | None, clock: Clock) -> Frontend:
+def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Clock) -> Contexts:
     # One id per process names it to the other gateways (fan-out origin, presence entries,
     # connection ids).
     instance = new_id().hex[-12:]
@@ -151,16 +205,32 @@ def _frontend(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     )
     cache = cache_from(redis, namespace=namespace)
     users = local_users(db=db, presence=presence, clock=clock, cache=cache)
+    chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
+    messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
+    chats.bind_activity(messages)
+    assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
+    return Contexts(
+        instance=instance,
+        fanout=fanout,
+        presence=presence,
+        hub=hub,
+        cache=cache,
+        users=users,
+        chats=chats,
+        messages=messages,
+        assistant=assistant,
+    )
+
+
+def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock) -> Frontend:
+    namespace = settings.redis_namespace
     auth = local_auth(
         db=db,
-        users=users,
+        users=contexts.users,
         secret=jwt_secret(settings),
         ttl_seconds=settings.jwt_ttl_seconds,
         clock=clock,
     )
-    chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
-    messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
-    chats.bind_activity(messages)
     http_limiter = rate_limit_from(
         settings.redis_url, limit=settings.rate_limit_per_minute, namespace=f"{namespace}:http"
     )
@@ -171,27 +241,64 @@ def _frontend(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     )
     gateway = Gateway(
         auth=auth,
-        users=users,
-        chats=chats,
-        messages=messages,
-        hub=hub,
-        presence=presence,
+        users=contexts.users,
+        chats=contexts.chats,
+        messages=contexts.messages,
+        assistant=contexts.assistant,
+        hub=contexts.hub,
+        presence=contexts.presence,
         rate_limiter=ws_limiter,
         clock=clock,
-        instance=instance,
+        instance=contexts.instance,
         max_frame_bytes=settings.ws_max_frame_bytes,
         send_queue=settings.ws_send_queue,
     )
-    apis = Apis(auth=auth, users=users, chats=chats, messages=messages, rate_limiter=http_limiter)
-    return Frontend(
-        fanout=fanout,
-        presence=presence,
-        hub=hub,
-        apis=apis,
-        gateway=gateway,
-        messages=messages,
-        limiters=(http_limiter, ws_limiter),
+    apis = Apis(
+        auth=auth,
+        users=contexts.users,
+        chats=contexts.chats,
+        messages=contexts.messages,
+        assistant=contexts.assistant,
+        rate_limiter=http_limiter,
     )
+    return Frontend(apis=apis, gateway=gateway, limiters=(http_limiter, ws_limiter))
+
+
+def _assistant(
+    settings: Settings, db: Database, contexts: Contexts, clock: Clock
+) -> AssistantWorkers:
+    namespace = settings.redis_namespace
+    # Calls to the model are budgeted per owner, per minute and per day, in every process.
+    budgets = (
+        rate_limit_from(
+            settings.redis_url, limit=settings.ai_calls_per_minute, namespace=f"{namespace}:ai"
+        ),
+        rate_limit_from(
+            settings.redis_url,
+            limit=settings.ai_calls_per_day,
+            window_seconds=DAY,
+            namespace=f"{namespace}:ai-day",
+        ),
+    )
+    provider = provider_from(
+        settings.ai_provider,
+        base_url=settings.ai_base_url,
+        model=settings.ai_model,
+        api_key=settings.ai_api_key,
+        timeout_seconds=settings.ai_timeout_seconds,
+    )
+    consumers = assistant_workers(
+        db=db,
+        provider=provider,
+        chats=contexts.chats,
+        messages=contexts.messages,
+        users=contexts.users,
+        live=contexts.hub,
+        cache=contexts.cache,
+        budgets=budgets,
+        clock=clock,
+    )
+    return AssistantWorkers(provider=provider, consumers=consumers, budgets=budgets)
 
 
 def jwt_secret(settings: Settings) -> str:

@@ -2,7 +2,7 @@
 is the same `hubbub serve <role>`, and `bootstrap()` builds only what its role asks for.
 
 `all` is the embedded default. To scale out, run any number of `gateway`s behind a load
-balancer and one or more `relay`s, all on the same PostgreSQL, Redis and bus.
+balancer, one or more `relay`s and `assistant`s, all on the same PostgreSQL, Redis and bus.
 """
 
 from dataclasses import dataclass
@@ -16,17 +16,27 @@ class Role:
     """REST API + WebSocket (the contexts, the fan-out and presence)."""
     relays_outbox: bool
     """Moves committed outbox rows to the durable bus."""
+    runs_assistant: bool = False
+    """Consumes the bus for the AI assistant: stored messages → jobs → advice and replies."""
 
 
 ROLES = {
     "all": Role(
         "all",
-        "everything in one process: REST + WebSocket and the outbox relay",
+        "everything in one process: REST + WebSocket, the outbox relay and the assistant",
         serves_clients=True,
         relays_outbox=True,
+        runs_assistant=True,
     ),
     "gateway": Role(
         "gateway", "REST API + WebSocket; scale out behind a load balancer", True, False
     ),
     "relay": Role("relay", "the outbox relay to the durable bus; run one or more", False, True),
+    "assistant": Role(
+        "assistant",
+        "the AI assistant's bus consumers (advice, autoreply); run one or more",
+        serves_clients=False,
+        relays_outbox=False,
+        runs_assistant=True,
+    ),
 }

@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     migrate_on_start: bool | None = None
     shutdown_grace_seconds: float = 10.0
 
+    # The AI assistant: `local` is the offline Smart Reply model shipped in the package;
+    # `openai` is any OpenAI-compatible /v1/chat/completions endpoint.
+    ai_provider: Literal["local", "openai"] = "local"
+    ai_base_url: str | None = None
+    ai_model: str | None = None
+    ai_api_key: str | None = None
+    ai_timeout_seconds: float = Field(default=20.0, gt=0)
+    ai_calls_per_minute: int = Field(default=20, ge=1)
+    ai_calls_per_day: int = Field(default=500, ge=1)
+
     log_level: str = "info"
     log_format: Literal["json", "console"] = "json"
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from integration_db import (
     ENGINES,
     create_postgres_database,
@@ -62,7 +64,7 @@ async def test_migrations_build_the_whole_schema_on_an_empty_database(
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
 
     assert tables == set(metadata.tables) | {"alembic_version"}
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -116,3 +118,17 @@ async def test_a_write_that_raises_is_rolled_back_without_hooks(db: Database) ->
 
 async def test_ping(db: Database) -> None:
     assert await db.ping() is True
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_the_migrations_build_exactly_the_tables_the_stores_declare(
+    engine: str, tmp_path: Path
+) -> None:
+    async with empty_database(engine, tmp_path) as db:
+        await upgrade(db)
+        async with db.read() as conn:
+            drift = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+
+    assert drift == []

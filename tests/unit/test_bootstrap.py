@@ -22,9 +22,10 @@ async def test_all_is_the_embedded_default_with_in_memory_adapters(tmp_path: Pat
     container = bootstrap(settings(tmp_path))
 
     assert container.frontend is not None and container.relay is not None
+    assert container.contexts is not None and container.assistant is not None
     assert isinstance(container.bus, InMemoryBus)
-    assert isinstance(container.frontend.fanout, InMemoryFanout)
-    assert isinstance(container.frontend.presence, InMemoryPresence)
+    assert isinstance(container.contexts.fanout, InMemoryFanout)
+    assert isinstance(container.contexts.presence, InMemoryPresence)
     assert container.redis is None
     await container.db.dispose()
 
@@ -41,10 +42,10 @@ async def test_a_gateway_serves_clients_and_relays_nothing(tmp_path: Path) -> No
         role="gateway",
     )
 
-    assert container.frontend is not None
-    assert container.relay is None and container.bus is None
-    assert isinstance(container.frontend.fanout, RedisFanout)
-    assert isinstance(container.frontend.presence, RedisPresence)
+    assert container.frontend is not None and container.contexts is not None
+    assert container.relay is None and container.bus is None and container.assistant is None
+    assert isinstance(container.contexts.fanout, RedisFanout)
+    assert isinstance(container.contexts.presence, RedisPresence)
     assert container.redis is not None
     await container.redis.aclose()
     await container.db.dispose()
@@ -53,17 +54,35 @@ async def test_a_gateway_serves_clients_and_relays_nothing(tmp_path: Path) -> No
 async def test_a_relay_serves_no_clients(tmp_path: Path) -> None:
     container = bootstrap(settings(tmp_path, database_url=POSTGRES), role="relay")
 
-    assert container.frontend is None
+    assert container.frontend is None and container.contexts is None
     assert container.relay is not None and container.bus is not None
+    assert container.assistant is None
     await container.db.dispose()
 
 
-@pytest.mark.parametrize("role", ["gateway", "relay"])
+async def test_an_assistant_consumes_the_bus_and_relays_nothing(tmp_path: Path) -> None:
+    container = bootstrap(
+        settings(tmp_path, database_url=POSTGRES, bus_url="redis://127.0.0.1:6379/0"),
+        role="assistant",
+    )
+
+    assert container.assistant is not None and container.bus is not None
+    assert container.frontend is None and container.relay is None
+    await container.bus.stop()
+    await container.db.dispose()
+
+
+def test_an_assistant_refuses_the_in_process_bus(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="HUBBUB_BUS_URL"):
+        bootstrap(settings(tmp_path, database_url=POSTGRES), role="assistant")
+
+
+@pytest.mark.parametrize("role", ["gateway", "relay", "assistant"])
 def test_split_roles_refuse_the_single_process_sqlite_default(tmp_path: Path, role: str) -> None:
     with pytest.raises(RuntimeError, match="HUBBUB_DATABASE_URL"):
         bootstrap(settings(tmp_path), role=role)
 
 
 def test_every_role_is_described() -> None:
-    assert set(ROLES) == {"all", "gateway", "relay"}
+    assert set(ROLES) == {"all", "gateway", "relay", "assistant"}
     assert all(role.description for role in ROLES.values())

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from hubbub import __version__
 from hubbub.bootstrap import Container
+from hubbub.contexts.assistant.routes import router as assistant_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
@@ -42,7 +43,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.apis = frontend.apis
     app.state.gateway = frontend.gateway
-    for router in (auth_router, users_router, chats_router, messages_router):
+    for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -81,6 +81,7 @@ class Suggestion:
     language: str
     text: str
     why: str | None
+    reply: str | None = None  # with advice: a ready reply the owner could send, if one fits
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,9 @@ class SmartReply:
         bank = self._indexes[language].bank
         if match.intent_id is not None:
             intent = bank.intents[match.intent_id]
-            return Suggestion(match.intent_id, language, intent.advice, intent.why)
+            # Sensitive moments get advice only: a canned line would read as careless there.
+            reply = intent.replies[0] if intent.autoreply else None
+            return Suggestion(match.intent_id, language, intent.advice, intent.why, reply)
         if match.tone in _SOMBRE:
             return Suggestion(
                 "acknowledge", language, bank.acknowledge_advice, bank.acknowledge_why

@@ -13,6 +13,7 @@ import orjson
 import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from hubbub.contexts.assistant import AssistantApi
 from hubbub.contexts.auth import AuthApi, bearer_token
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagesApi
@@ -40,6 +41,7 @@ class Gateway:
         users: UsersApi,
         chats: ChatsApi,
         messages: MessagesApi,
+        assistant: AssistantApi,
         hub: Hub,
         presence: Presence,
         rate_limiter: RateLimit,
@@ -52,6 +54,7 @@ class Gateway:
         self._users = users
         self._chats = chats
         self._messages = messages
+        self._assistant = assistant
         self._hub = hub
         self._presence = presence
         self._limiter = rate_limiter
@@ -171,10 +174,9 @@ class Gateway:
             await self._messages.mark_read(user_id=conn.user_id, chat_id=chat_id, seq=seq)
         elif kind == "sync":
             await self._on_sync(conn, frames.sync_positions(frame))
-        else:  # advice_request: the assistant is not part of this build yet
-            raise DomainError(
-                "the AI assistant is not enabled on this server", code="ai_unavailable"
-            )
+        else:  # advice_request: the advice arrives later as an `ai_advice` frame
+            chat_id = frames.chat_id(frame, default_chat)
+            await self._assistant.request_advice(user_id=conn.user_id, chat_id=chat_id)
 
     async def _on_message(
         self, conn: Connection, frame: frames.ClientFrame, default_chat: UUID | None

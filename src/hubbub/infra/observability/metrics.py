@@ -45,3 +45,20 @@ BUS_DEAD_LETTERED = Counter(
     "Bus records given up on after their handler kept failing",
     ["topic", "group"],
 )
+ASSISTANT_PROVIDER_CALLS = Counter(
+    "hubbub_assistant_provider_calls_total",
+    "Calls to the assistant's model, by provider and outcome "
+    "(ok, declined, error, timeout, circuit_open)",
+    ["provider", "outcome"],
+)
+ASSISTANT_JOBS = Counter(
+    "hubbub_assistant_jobs_total",
+    "Assistant jobs finished, by kind and outcome (done, declined, failed, cancelled, limited)",
+    ["kind", "outcome"],
+)
+ASSISTANT_JOB_SECONDS = Histogram(
+    "hubbub_assistant_job_seconds",
+    "From the triggering message's commit to the assistant's result",
+    ["kind"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0),
+)

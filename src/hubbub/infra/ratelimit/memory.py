@@ -19,7 +19,7 @@ DAY = 86_400.0
 
 
 def describe_budget(limit: int, window_seconds: float) -> str:
-    """"100 per minute", "500 per day": the budget as people say it."""
+    """ "100 per minute", "500 per day": the budget as people say it."""
     names = {MINUTE: "minute", 3600.0: "hour", DAY: "day"}
     per = names.get(window_seconds, f"{window_seconds:g} seconds")
     return f"{limit} per {per}"

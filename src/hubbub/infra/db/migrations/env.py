@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import hubbub.contexts.assistant.store
 import hubbub.contexts.auth.store
 import hubbub.contexts.chats.store
 import hubbub.contexts.messages.store

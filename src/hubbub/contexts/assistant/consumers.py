@@ -1,0 +1,81 @@
+"""Bus handlers of the assistant: a stored message becomes one job per binding that reacts to
+it; a queued job is run. Both are idempotent, since the bus delivers at least once."""
+
+from uuid import UUID
+
+import orjson
+
+from hubbub.contexts.assistant import model
+from hubbub.contexts.assistant.binding_cache import ChatBindings
+from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested
+from hubbub.contexts.assistant.model import Job, JobStatus, Trigger
+from hubbub.contexts.assistant.ports import AssistantStore
+from hubbub.contexts.assistant.runner import JobRunner
+from hubbub.contexts.chats import ChatsApi
+from hubbub.contexts.messages import MessagePosted
+from hubbub.kernel.clock import Clock
+from hubbub.kernel.ids import new_id
+from hubbub.kernel.ports import Bus
+
+GROUP = "assistant"
+
+
+class AssistantConsumers:
+    def __init__(
+        self,
+        *,
+        store: AssistantStore,
+        bindings: ChatBindings,
+        chats: ChatsApi,
+        runner: JobRunner,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._bindings = bindings
+        self._chats = chats
+        self._runner = runner
+        self._clock = clock
+
+    def subscribe(self, bus: Bus) -> None:
+        """Register the handlers (before the bus starts)."""
+        bus.subscribe(MessagePosted.topic, GROUP, self.on_message_posted)
+        bus.subscribe(AdviceRequested.topic, GROUP, self.on_job_queued)
+        bus.subscribe(AutoreplyRequested.topic, GROUP, self.on_job_queued)
+
+    async def on_message_posted(self, _key: str, payload: bytes) -> None:
+        """Queue a job for every binding of the chat that reacts to this message."""
+        posted = MessagePosted.from_payload(orjson.loads(payload))
+        assert isinstance(posted, MessagePosted)
+        if posted.ai_generated:
+            return  # the cheapest check first: most of the rules' work is skipped here
+        trigger = Trigger(
+            posted.message_id, posted.seq, posted.sender_id, posted.ai_generated, posted.created_at
+        )
+        in_chat = await self._bindings.of_chat(posted.chat_id)
+        reacting = [b for b in in_chat if model.reacts_to(b, trigger)]
+        if not reacting:
+            return
+        # A member who left keeps no say: their bindings stop with their membership.
+        members = await self._chats.member_ids(chat_id=posted.chat_id)
+        now = self._clock.now()
+        jobs = [
+            Job(
+                id=new_id(),
+                binding_id=b.id,
+                thread_id=b.thread_id,
+                chat_id=b.chat_id,
+                user_id=b.user_id,
+                kind=b.kind,
+                trigger_message_id=trigger.message_id,
+                trigger_seq=trigger.seq,
+                status=JobStatus.QUEUED,
+                created_at=now,
+            )
+            for b in reacting
+            if b.user_id in members
+        ]
+        await self._store.enqueue(jobs)
+
+    async def on_job_queued(self, _key: str, payload: bytes) -> None:
+        """Run the queued job."""
+        await self._runner.run(UUID(orjson.loads(payload)["job_id"]))
