@@ -1,5 +1,6 @@
-"""A scaled-out hubbub for the end-to-end tests: N `serve gateway` processes and one
-`serve relay` on a fresh PostgreSQL database, sharing Redis (or a Redis of the test's own).
+"""A scaled-out hubbub for the end-to-end tests: N `serve gateway` processes, one
+`serve relay` and M `serve assistant`s on a fresh PostgreSQL database, sharing Redis (or a
+Redis of the test's own).
 
 Everything a deployment shares is in one env: the database, the JWT secret (a token from one
 gateway must open a socket on another) and a random Redis namespace, because the machine's
@@ -43,10 +44,11 @@ class Cluster:
     database: str
     gateways: list[ServerProcess]
     relay: ServerProcess | None
+    assistants: list[ServerProcess]
 
     @property
     def processes(self) -> list[ServerProcess]:
-        return [*self.gateways, *([self.relay] if self.relay else [])]
+        return [*self.gateways, *([self.relay] if self.relay else []), *self.assistants]
 
 
 def postgres_url(database: str) -> str:
@@ -155,10 +157,12 @@ def running_cluster(
     *,
     gateways: int = 2,
     relay: bool = True,
+    assistants: int = 0,
     redis_url: str = SHARED_REDIS_URL,
     env: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
-    """A fresh database, migrated, and `gateways` gateways (+ a relay) on it, all on
+    """A fresh database, migrated, and `gateways` gateways (+ a relay, + `assistants`
+    assistant workers) on it, all on
     `redis_url` (state, fan-out and bus) in a namespace of their own; everything is stopped
     and the database dropped afterwards."""
     namespace = f"e2e-{uuid.uuid4().hex[:12]}"
@@ -186,6 +190,10 @@ def running_cluster(
                 for n in range(gateways)
             ],
             relay=ServerProcess(workdir / "relay", env=shared, role="relay") if relay else None,
+            assistants=[
+                ServerProcess(workdir / f"assistant{n}", env=shared, role="assistant")
+                for n in range(assistants)
+            ],
         )
         cleanup.callback(_side_by_side, ServerProcess.stop, cluster.processes)
         _side_by_side(start_ready, cluster.processes)

@@ -134,6 +134,21 @@ async def test_every_answer_matches_its_documented_schema(
         )
     )
 
+    bindings = f"{API}/chats/{direct['id']}/ai-bindings"
+    binding = check(await http.post(bindings, json={"type": "advice"}, headers=me))
+    assert binding is not None
+    check(await http.post(bindings, json={"type": "advice"}, headers=me))
+    check(await http.post(bindings, json={"type": "oracle"}, headers=me))
+    check(await http.post(bindings, json={"type": "advice"}, headers=outsider))
+    check(await http.get(bindings, headers=me))
+    advice = f"{API}/chats/{direct['id']}/advice"
+    check(await http.post(advice, headers=me))
+    check(await http.post(advice, headers=bearer(partner_token)))  # no advice binding: 409
+    check(await http.get(advice, headers=me))
+    check(await http.get(advice, headers=outsider))
+    check(await http.delete(f"{bindings}/{binding['id']}", headers=me))
+    check(await http.delete(f"{bindings}/{binding['id']}", headers=me))
+
     check(await http.get("/healthz"))
     check(await http.get("/readyz"))
-    assert len(conformance.checked) == 32  # every call above was checked
+    assert len(conformance.checked) == 43  # every call above was checked
