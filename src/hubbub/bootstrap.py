@@ -101,6 +101,8 @@ class Container:
             await self.assistant.provider.start()  # loads in the background
         if self.bus is not None:
             await self.bus.start()
+        if self.assistant is not None and self.bus is not None and self.settings.bus_in_process:
+            await self.assistant.consumers.requeue(self.bus)
         if self.relay is not None:
             self.relay.start()
         self.started = True
@@ -152,7 +154,7 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
             f"role {chosen.name!r} shares its database with other processes: set "
             "HUBBUB_DATABASE_URL to PostgreSQL (the SQLite default is for `serve all`)"
         )
-    if chosen.name == "assistant" and settings.bus_url.startswith("memory"):
+    if chosen.name == "assistant" and settings.bus_in_process:
         raise RuntimeError(
             "role 'assistant' consumes the bus of other processes: set HUBBUB_BUS_URL to "
             "redis:// or kafka://"

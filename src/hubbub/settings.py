@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hubbub.db').resolve()}"
 
     @property
+    def bus_in_process(self) -> bool:
+        """The bus is this process's memory (`memory://`): it forgets what it held on exit."""
+        return self.bus_url.startswith("memory:")
+
+    @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
 

@@ -156,3 +156,13 @@ async def test_advice_pages_newest_first_and_the_thread_remembers(store: Assista
     assert await store.advice_of(CHAT, ALICE, limit=5, before_id=given[2].id) == given[1::-1]
     assert await store.thread_memory(b.thread_id, 3) == ["advice 1", "advice 2", "advice 3"]
     assert await store.thread_memory(new_id(), 3) == []
+
+
+async def test_queued_jobs_are_listed_oldest_first(store: AssistantStore) -> None:
+    b = binding()
+    await store.add_binding(b)
+    first, second, third = await store.enqueue([job(b, new_id(), n) for n in (1, 2, 3)])
+    await store.finish(second.finished(JobStatus.DONE), NOW)
+
+    assert [j.id for j in await store.queued_jobs(10)] == [first.id, third.id]
+    assert [j.id for j in await store.queued_jobs(1)] == [first.id]

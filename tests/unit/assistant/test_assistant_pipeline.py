@@ -8,6 +8,7 @@ from assistant_world import World, build_world, payload
 
 from hubbub.contexts.assistant.model import CONTEXT_LINES, JobStatus
 from hubbub.contexts.assistant.ports import Answer, Prompt
+from hubbub.infra.bus import InMemoryBus
 from hubbub.infra.observability.metrics import ASSISTANT_JOBS
 from hubbub.kernel.fakes import FixedClock, RecordingLiveEvents
 
@@ -290,3 +291,20 @@ async def test_neutral_advice_is_given_on_demand_but_never_pushed_unasked(world:
 def _delete_then_answer(world: World, binding_id: UUID, prompt: Prompt) -> Answer:
     world.store.bindings.pop(binding_id)
     return Answer(text="too late")
+
+
+async def test_jobs_still_queued_are_handed_to_the_bus_again(world: World) -> None:
+    chat = await world.direct(world.alice, world.bob)
+    await world.assistant.bind(user_id=world.alice, chat_id=chat, kind="autoreply")
+    await world.say(world.bob, chat, "one")
+    await world.queue_jobs()
+    world.store.outbox.clear()  # the in-process bus forgot them: the process restarted
+    bus = InMemoryBus()
+    world.consumers.subscribe(bus)
+    await bus.start()
+
+    assert await world.consumers.requeue(bus) == 1
+    await bus.join()
+    await bus.stop()
+    assert statuses(world) == [JobStatus.DONE]
+    assert [m.ai_generated for m in await world.history(chat)] == [False, True]

@@ -7,7 +7,7 @@ import orjson
 
 from hubbub.contexts.assistant import model
 from hubbub.contexts.assistant.binding_cache import ChatBindings
-from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested
+from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested, request_of
 from hubbub.contexts.assistant.model import Job, JobStatus, Trigger
 from hubbub.contexts.assistant.ports import AssistantStore
 from hubbub.contexts.assistant.runner import JobRunner
@@ -18,6 +18,7 @@ from hubbub.kernel.ids import new_id
 from hubbub.kernel.ports import Bus
 
 GROUP = "assistant"
+REQUEUE_BATCH = 1000
 
 
 class AssistantConsumers:
@@ -79,3 +80,15 @@ class AssistantConsumers:
     async def on_job_queued(self, _key: str, payload: bytes) -> None:
         """Run the queued job."""
         await self._runner.run(UUID(orjson.loads(payload)["job_id"]))
+
+    async def requeue(self, bus: Bus) -> int:
+        """Hand the jobs still queued to the bus again; returns how many.
+
+        For the in-process bus, which forgets what it held when the process stops: a job
+        accepted before a restart (an on-demand request answered 202, say) still runs. A
+        job handed over twice runs once, since it runs only while queued.
+        """
+        jobs = await self._store.queued_jobs(REQUEUE_BATCH)
+        requests = [request_of(job) for job in jobs]
+        await bus.publish_many([(r.topic, r.key, orjson.dumps(r.to_payload())) for r in requests])
+        return len(requests)

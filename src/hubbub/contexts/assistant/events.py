@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 from uuid import UUID
 
+from hubbub.contexts.assistant.model import Job
 from hubbub.kernel.events import Event
 
 
@@ -38,3 +39,9 @@ class AutoreplyRequested(JobQueued):
     """A message from another member awaits an autoreply in the owner's name."""
 
     topic: ClassVar[str] = "ai.autoreply.request"
+
+
+def request_of(job: Job) -> JobQueued:
+    """The event that asks for `job` to be run."""
+    kind = AdviceRequested if job.kind == "advice" else AutoreplyRequested
+    return kind(job_id=job.id, binding_id=job.binding_id, chat_id=job.chat_id, user_id=job.user_id)

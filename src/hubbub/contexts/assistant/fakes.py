@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested, JobQueued
+from hubbub.contexts.assistant.events import JobQueued, request_of
 from hubbub.contexts.assistant.model import Advice, Binding, Job, JobStatus
 from hubbub.contexts.assistant.ports import Answer, Prompt, ProviderError
 
@@ -55,12 +55,15 @@ class InMemoryAssistantStore:
         ]
         for job in fresh:
             self.jobs[job.id] = job
-            event = AdviceRequested if job.kind == "advice" else AutoreplyRequested
-            self.outbox.append(event(job.id, job.binding_id, job.chat_id, job.user_id))
+            self.outbox.append(request_of(job))
         return fresh
 
     async def get_job(self, job_id: UUID) -> Job | None:
         return self.jobs.get(job_id)
+
+    async def queued_jobs(self, limit: int) -> list[Job]:
+        queued = [j for j in self.jobs.values() if j.status is JobStatus.QUEUED]
+        return sorted(queued, key=lambda j: j.id)[:limit]
 
     async def finish(self, job: Job, at: datetime) -> bool:
         current = self.jobs.get(job.id)

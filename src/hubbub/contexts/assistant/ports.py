@@ -97,6 +97,10 @@ class AssistantStore(Protocol):
 
     async def get_job(self, job_id: UUID) -> Job | None: ...
 
+    async def queued_jobs(self, limit: int) -> list[Job]:
+        """Jobs still queued, oldest first."""
+        ...
+
     async def finish(self, job: Job, at: datetime) -> bool:
         """Record a queued job's outcome (its status and error); False when it was no longer
         queued (done by an earlier delivery, or cancelled)."""

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested, JobQueued
+from hubbub.contexts.assistant.events import request_of
 from hubbub.contexts.assistant.model import Advice, Binding, Job, JobStatus
 from hubbub.infra.db import Database, metadata
 from hubbub.infra.db.outbox import add_to_outbox_async
@@ -58,6 +58,7 @@ jobs = Table(
     # A message redelivered by the bus queues nothing new for a binding that has its job.
     UniqueConstraint("binding_id", "trigger_message_id", name="uq_assistant_jobs_binding_trigger"),
     Index("ix_assistant_jobs_binding_id_status", "binding_id", "status"),
+    Index("ix_assistant_jobs_status", "status"),
 )
 
 advice = Table(
@@ -75,11 +76,6 @@ advice = Table(
     Index("ix_assistant_advice_chat_id_user_id_id", "chat_id", "user_id", "id"),
     Index("ix_assistant_advice_thread_id_id", "thread_id", "id"),
 )
-
-_EVENTS: dict[str, type[JobQueued]] = {
-    "advice": AdviceRequested,
-    "autoreply": AutoreplyRequested,
-}
 
 
 class SqlAssistantStore:
@@ -124,13 +120,21 @@ class SqlAssistantStore:
             fresh = await self._not_queued_before(conn, new_jobs)
             if fresh:
                 await conn.execute(insert(jobs), [asdict(j) for j in fresh])
-                await add_to_outbox_async(conn, [_event(j) for j in fresh])
+                await add_to_outbox_async(conn, [request_of(j) for j in fresh])
         return fresh
 
     async def get_job(self, job_id: UUID) -> Job | None:
         async with self._db.read() as conn:
             row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
         return _job(row._mapping) if row else None
+
+    async def queued_jobs(self, limit: int) -> list[Job]:
+        query = (
+            select(jobs).where(jobs.c.status == JobStatus.QUEUED).order_by(jobs.c.id).limit(limit)
+        )
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_job(r._mapping) for r in rows]
 
     async def finish(self, job: Job, at: datetime) -> bool:
         async with self._db.write(notify=False) as conn:
@@ -193,12 +197,6 @@ async def _finish(conn: AsyncConnection, job: Job, at: datetime) -> bool:
         .values(status=job.status, error=job.error, finished_at=at)
     )
     return done.rowcount > 0
-
-
-def _event(job: Job) -> JobQueued:
-    return _EVENTS[job.kind](
-        job_id=job.id, binding_id=job.binding_id, chat_id=job.chat_id, user_id=job.user_id
-    )
 
 
 def _binding(row: Any) -> Binding:
