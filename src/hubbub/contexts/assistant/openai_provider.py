@@ -147,7 +147,7 @@ class OpenAIProvider:
             outcome = _OUTCOMES.get(type(exc), "error")
             ASSISTANT_PROVIDER_CALLS.labels(self.name, outcome).inc()
             log.warning(
-                "assistant provider failed", provider=self.name, outcome=outcome, error=str(exc)
+                "assistant_provider_failed", provider=self.name, outcome=outcome, error=str(exc)
             )
             raise
         text = clean_answer(content, prompt.owner_name)
@@ -222,7 +222,7 @@ def _is_transient(error: BaseException) -> bool:
 
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome is not None else None
-    log.info("assistant provider retry", attempt=state.attempt_number, error=repr(error))
+    log.info("assistant_provider_retry", attempt=state.attempt_number, error=repr(error))
 
 
 def _content(response: httpx.Response, base_url: str) -> str:
