@@ -26,17 +26,28 @@ class Event:
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> "Event":
         """Rebuild the event from `to_payload` output (unknown keys are ignored)."""
-        hints = get_type_hints(cls)
         kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            value = data.get(f.name)
-            wanted = hints[f.name]
+        for name, wanted in _field_types(cls):
+            value = data.get(name)
             if isinstance(value, str) and wanted in (UUID, UUID | None):
                 value = UUID(value)
             elif isinstance(value, str) and wanted in (datetime, datetime | None):
                 value = datetime.fromisoformat(value)
-            kwargs[f.name] = value
+            kwargs[name] = value
         return cls(**kwargs)
+
+
+_FIELD_TYPES: dict[type[Event], tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_types(cls: type[Event]) -> tuple[tuple[str, Any], ...]:
+    """Each field's name and type, resolved once per class: consumers rebuild an event for
+    every record, and resolving the annotations costs more than the rest of it."""
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        hints = get_type_hints(cls)
+        found = _FIELD_TYPES[cls] = tuple((f.name, hints[f.name]) for f in fields(cls))
+    return found
 
 
 def _plain(value: Any) -> Any:

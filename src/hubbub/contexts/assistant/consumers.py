@@ -45,14 +45,19 @@ class AssistantConsumers:
 
     async def on_message_posted(self, _key: str, payload: bytes) -> None:
         """Queue a job for every binding of the chat that reacts to this message."""
-        posted = MessagePosted.from_payload(orjson.loads(payload))
+        # Every stored message passes here and most chats have no binding: look at the raw
+        # record first, and build the event only for chats that have one.
+        data = orjson.loads(payload)
+        if data.get("ai_generated"):
+            return
+        in_chat = await self._bindings.of_chat(UUID(data["chat_id"]))
+        if not in_chat:
+            return
+        posted = MessagePosted.from_payload(data)
         assert isinstance(posted, MessagePosted)
-        if posted.ai_generated:
-            return  # the cheapest check first: most of the rules' work is skipped here
         trigger = Trigger(
             posted.message_id, posted.seq, posted.sender_id, posted.ai_generated, posted.created_at
         )
-        in_chat = await self._bindings.of_chat(posted.chat_id)
         reacting = [b for b in in_chat if model.reacts_to(b, trigger)]
         if not reacting:
             return
