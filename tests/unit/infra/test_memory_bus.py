@@ -1,6 +1,8 @@
-"""InMemoryBus: consumer groups, per-key order, retries and dead letters."""
+"""InMemoryBus: consumer groups, per-key order, partitions side by side, retries and dead
+letters."""
 
 import asyncio
+import zlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
@@ -67,6 +69,30 @@ async def test_records_of_one_key_are_handled_in_publish_order(bus: InMemoryBus)
     for key, payload in handler.seen:
         by_key[key].append(int(payload))
     assert by_key == {f"chat-{k}": list(range(k, 30, 3)) for k in range(3)}
+
+
+async def test_a_slow_record_does_not_hold_up_other_partitions(bus: InMemoryBus) -> None:
+    slow_key, fast_key = "chat-a", "chat-c"
+    assert zlib.crc32(slow_key.encode()) % 8 != zlib.crc32(fast_key.encode()) % 8
+    release, fast_done = asyncio.Event(), asyncio.Event()
+    handled: list[str] = []
+
+    async def handler(key: str, payload: bytes) -> None:
+        if key == slow_key:
+            await release.wait()
+        else:
+            fast_done.set()
+        handled.append(key)
+
+    bus.subscribe(TOPIC, "assistant", handler)
+    await bus.start()
+    await bus.publish(TOPIC, slow_key, b"slow")
+    await bus.publish(TOPIC, fast_key, b"fast")
+    async with asyncio.timeout(2):
+        await fast_done.wait()  # while the slow one still waits
+    release.set()
+    await bus.join()
+    assert handled == [fast_key, slow_key]
 
 
 async def test_records_published_before_start_wait_for_it(bus: InMemoryBus) -> None:

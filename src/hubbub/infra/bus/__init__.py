@@ -25,7 +25,7 @@ def bus_from_url(url: str, *, namespace: str = "hubbub", partitions: int = 8) ->
     how many partitions a topic has (every process of a deployment must use the same)."""
     scheme, separator, rest = url.partition("://")
     if separator and scheme == "memory":
-        return InMemoryBus()
+        return InMemoryBus(partitions=partitions)
     if separator and scheme in ("redis", "rediss"):
         return RedisStreamsBus(url, namespace=namespace, partitions=partitions)
     if separator and scheme == "kafka":

@@ -1,9 +1,13 @@
-"""In-process bus: one ordered queue per (topic, group), consumed by the same handlers that
-a broker would feed. Like a broker, a handler that raises gets the record again (a bounded
-number of times, with backoff), and every group sees every record."""
+"""In-process bus: consumed by the same handlers that a broker would feed. Like the brokers, a
+topic has partitions (a record goes to the partition of its key, `crc32(key) % partitions`)
+and each group consumes every partition with a task of its own, so one key's records are
+handled in order while different keys are handled side by side (a slow assistant job does
+not hold up another member's). A handler that raises gets the record again (a bounded number
+of times, with backoff), and every group sees every record."""
 
 import asyncio
 import contextlib
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,13 +25,16 @@ class _Group:
     topic: str
     name: str
     handler: BusHandler
-    queue: asyncio.Queue[tuple[str, bytes]] = field(default_factory=asyncio.Queue)
-    task: asyncio.Task[None] | None = None
+    queues: list[asyncio.Queue[tuple[str, bytes]]]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 class InMemoryBus:
-    def __init__(self, *, max_attempts: int = 5, retry_base_seconds: float = 0.05) -> None:
+    def __init__(
+        self, *, partitions: int = 8, max_attempts: int = 5, retry_base_seconds: float = 0.05
+    ) -> None:
         self._groups: dict[str, list[_Group]] = defaultdict(list)
+        self._partitions = partitions
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._running = False
@@ -45,15 +52,22 @@ class InMemoryBus:
                 await self._drain(group)
 
     async def publish(self, topic: str, key: str, payload: bytes) -> None:
-        for group in self._groups.get(topic, ()):
-            group.queue.put_nowait((key, payload))
+        groups = self._groups.get(topic)
+        if not groups:
+            return
+        partition = zlib.crc32(key.encode()) % self._partitions
+        for group in groups:
+            group.queues[partition].put_nowait((key, payload))
 
     async def publish_many(self, records: Sequence[BusRecord]) -> None:
         for topic, key, payload in records:
             await self.publish(topic, key, payload)
 
     def subscribe(self, topic: str, group: str, handler: BusHandler) -> None:
-        entry = _Group(topic=topic, name=group, handler=handler)
+        queues: list[asyncio.Queue[tuple[str, bytes]]] = [
+            asyncio.Queue() for _ in range(self._partitions)
+        ]
+        entry = _Group(topic=topic, name=group, handler=handler, queues=queues)
         self._groups[topic].append(entry)
         if self._running:
             self._start_group(entry)
@@ -65,32 +79,40 @@ class InMemoryBus:
         """Wait until every queued record has been handled (for tests and shutdown)."""
         for groups in list(self._groups.values()):
             for group in groups:
-                await group.queue.join()
+                for queue in group.queues:
+                    await queue.join()
 
     def _start_group(self, group: _Group) -> None:
-        group.task = asyncio.create_task(
-            self._consume(group), name=f"bus:{group.topic}:{group.name}"
-        )
+        group.tasks = [
+            asyncio.create_task(
+                self._consume(group, queue), name=f"bus:{group.topic}:{group.name}:{n}"
+            )
+            for n, queue in enumerate(group.queues)
+        ]
 
     async def _drain(self, group: _Group) -> None:
-        if group.task is None:
+        if not group.tasks:
             return
         try:
-            await asyncio.wait_for(group.queue.join(), timeout=5)
+            async with asyncio.timeout(5):
+                for queue in group.queues:
+                    await queue.join()
         except TimeoutError:
             log.warning("bus_stop_with_pending", topic=group.topic, group=group.name)
-        group.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await group.task
-        group.task = None
+        for task in group.tasks:
+            task.cancel()
+        for task in group.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        group.tasks = []
 
-    async def _consume(self, group: _Group) -> None:
+    async def _consume(self, group: _Group, queue: asyncio.Queue[tuple[str, bytes]]) -> None:
         while True:
-            key, payload = await group.queue.get()
+            key, payload = await queue.get()
             try:
                 await self._handle(group, key, payload)
             finally:
-                group.queue.task_done()
+                queue.task_done()
 
     async def _handle(self, group: _Group, key: str, payload: bytes) -> None:
         for attempt in range(1, self._max_attempts + 1):
