@@ -8,13 +8,12 @@ import orjson
 from hubbub.contexts.assistant import model
 from hubbub.contexts.assistant.binding_cache import ChatBindings
 from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested, request_of
-from hubbub.contexts.assistant.model import Job, JobStatus, Trigger
+from hubbub.contexts.assistant.model import Trigger
 from hubbub.contexts.assistant.ports import AssistantStore
 from hubbub.contexts.assistant.runner import JobRunner
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagePosted
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.ids import new_id
 from hubbub.kernel.ports import Bus
 
 GROUP = "assistant"
@@ -64,22 +63,7 @@ class AssistantConsumers:
         # A member who left keeps no say: their bindings stop with their membership.
         members = await self._chats.member_ids(chat_id=posted.chat_id)
         now = self._clock.now()
-        jobs = [
-            Job(
-                id=new_id(),
-                binding_id=b.id,
-                thread_id=b.thread_id,
-                chat_id=b.chat_id,
-                user_id=b.user_id,
-                kind=b.kind,
-                trigger_message_id=trigger.message_id,
-                trigger_seq=trigger.seq,
-                status=JobStatus.QUEUED,
-                created_at=now,
-            )
-            for b in reacting
-            if b.user_id in members
-        ]
+        jobs = [b.job(trigger, now) for b in reacting if b.user_id in members]
         await self._store.enqueue(jobs)
 
     async def on_job_queued(self, _key: str, payload: bytes) -> None:

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from hubbub.contexts.assistant.ports import Answer, Kind
 from hubbub.kernel.errors import Invalid
+from hubbub.kernel.ids import new_id
 
 KINDS: tuple[Kind, ...] = ("advice", "autoreply")
 CONTEXT_LINES = 20  # chat lines a model sees, the triggering one last
@@ -35,6 +36,21 @@ class Binding:
     kind: Kind
     thread_id: UUID
     created_at: datetime
+
+    def job(self, trigger: "Trigger | None", at: datetime) -> "Job":
+        """A new queued job of this binding, answering `trigger` (None: advice on demand)."""
+        return Job(
+            id=new_id(),
+            binding_id=self.id,
+            thread_id=self.thread_id,
+            chat_id=self.chat_id,
+            user_id=self.user_id,
+            kind=self.kind,
+            trigger_message_id=trigger.message_id if trigger else None,
+            trigger_seq=trigger.seq if trigger else None,
+            status=JobStatus.QUEUED,
+            created_at=at,
+        )
 
 
 @dataclass(frozen=True, slots=True)

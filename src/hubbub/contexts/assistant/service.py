@@ -8,7 +8,7 @@ from uuid import UUID
 from hubbub.contexts.assistant import model
 from hubbub.contexts.assistant.api import AdviceList, AdviceView, BindingView
 from hubbub.contexts.assistant.binding_cache import ChatBindings
-from hubbub.contexts.assistant.model import Advice, Binding, Job, JobStatus
+from hubbub.contexts.assistant.model import Advice, Binding
 from hubbub.contexts.assistant.ports import AssistantStore
 from hubbub.contexts.chats import ChatsApi
 from hubbub.kernel.clock import Clock
@@ -62,18 +62,7 @@ class LocalAssistantApi:
             raise Conflict(
                 "bind the assistant for advice in this chat first", code="no_advice_binding"
             )
-        job = Job(
-            id=new_id(),
-            binding_id=binding.id,
-            thread_id=binding.thread_id,
-            chat_id=chat_id,
-            user_id=user_id,
-            kind="advice",
-            trigger_message_id=None,
-            trigger_seq=None,
-            status=JobStatus.QUEUED,
-            created_at=self._clock.now(),
-        )
+        job = binding.job(None, self._clock.now())
         await self._store.enqueue([job])
         return job.id
 
@@ -101,12 +90,4 @@ def _binding_view(binding: Binding) -> BindingView:
 
 
 def _advice_view(item: Advice) -> AdviceView:
-    return AdviceView(
-        id=item.id,
-        chat_id=item.chat_id,
-        thread_id=item.thread_id,
-        text=item.text,
-        suggested_reply=item.suggested_reply,
-        in_reply_to=item.in_reply_to,
-        created_at=item.created_at,
-    )
+    return AdviceView.model_validate(item, from_attributes=True)
