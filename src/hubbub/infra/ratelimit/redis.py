@@ -94,11 +94,15 @@ class RedisRateLimiter:
 
     async def _retry_after(self, key: str) -> int:
         """Whole seconds until the window frees a hit (at least 1, as Retry-After wants)."""
+        share = math.ceil(self.window_seconds / self.limit)  # one hit's share of the window
         try:
             stats = await self._shared.get_window_stats(self._budget, key)
         except StorageError:
-            return math.ceil(self.window_seconds / self.limit)  # one hit's share of the window
-        return max(1, math.ceil(stats.reset_time - time.time()))
+            return share
+        wait = stats.reset_time - time.time()
+        # `limits` derives the reset from the current window's TTL modulo its length, which
+        # is 0 when read in the millisecond the window was created: no answer, not "now".
+        return math.ceil(wait) if wait >= 1 else max(1, share)
 
     def _failed(self, exc: StorageError) -> None:
         self._skip_until = time.monotonic() + self._retry_seconds
