@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint format migrate bench clean check
+.PHONY: install run test test-browser screenshots lint format migrate bench clean check
 
 install: $(STAMP)
 
@@ -26,6 +26,12 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/install-model-server.sh > $(VENV)/model-server-python
 	HUBBUB_MODEL_SERVER_PYTHON=$$(tail -n 1 $(VENV)/model-server-python) $(BIN)/python -m pytest
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser
+
+screenshots: $(STAMP)
+	HUBBUB_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -20,6 +20,7 @@ from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
 from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
+from hubbub.entry.static import mount_web
 from hubbub.http_errors import install_error_handlers
 from hubbub.infra.observability.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
@@ -45,6 +46,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.gateway = frontend.gateway
     for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
         app.include_router(router)
+    mount_web(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
