@@ -206,7 +206,10 @@ async def test_read_marker_drives_unread_count(http: httpx.AsyncClient) -> None:
     expect(read, 204)
     chat = await get_chat(http, alice_token, chat_id)
     assert (chat["last_seq"], chat["last_read_seq"], chat["unread_count"]) == (5, 3, 2)
-    assert (await get_chat(http, bob_token, chat_id))["unread_count"] == 0
+    theirs = await get_chat(http, bob_token, chat_id)
+    assert theirs["unread_count"] == 0
+    # Read receipts survive a reload: bob sees how far alice has read his messages.
+    assert (theirs["partner"]["last_read_seq"], chat["partner"]["last_read_seq"]) == (3, 5)
 
 
 async def test_own_messages_are_never_unread(http: httpx.AsyncClient) -> None:

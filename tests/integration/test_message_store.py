@@ -172,3 +172,13 @@ async def test_advance_cursor_only_moves_forward(store: MessageStore) -> None:
     assert await store.advance_cursor(CHAT, BOB, 2) == (3, False)
     assert await store.advance_cursor(CHAT, BOB, 5) == (5, True)
     assert (await store.activity(BOB, [CHAT]))[CHAT].last_read_seq == 5
+
+
+async def test_activity_tells_how_far_the_others_have_read(store: MessageStore) -> None:
+    carol = new_id()
+    await fill(store, 5)  # alice wrote 1..5: her cursor is at 5
+    await store.advance_cursor(CHAT, BOB, 3)
+    await store.advance_cursor(CHAT, carol, 2)
+
+    assert (await store.activity(ALICE, [CHAT]))[CHAT].others_read_seq == 3
+    assert (await store.activity(BOB, [CHAT]))[CHAT].others_read_seq == 5

@@ -66,6 +66,19 @@ async def test_the_partner_view_shows_presence(world: World) -> None:
     assert view.partner is not None and view.partner.online is True
 
 
+async def test_the_partner_view_says_how_far_the_partner_has_read(world: World) -> None:
+    chat_id = await direct(world, world.bob)
+    for _ in range(3):
+        await world.say(world.alice, chat_id)
+    await world.messages.mark_read(user_id=world.bob, chat_id=chat_id, seq=2)
+
+    mine = await world.chats.get(user_id=world.alice, chat_id=chat_id)
+    theirs = await world.chats.get(user_id=world.bob, chat_id=chat_id)
+
+    assert mine.partner is not None and mine.partner.last_read_seq == 2
+    assert theirs.partner is not None and theirs.partner.last_read_seq == 3  # alice wrote 1..3
+
+
 async def test_chats_are_listed_newest_activity_first(world: World) -> None:
     quiet = await room(world, "quiet", world.bob)
     busy = await room(world, "busy", world.bob)

@@ -18,6 +18,9 @@ class PartnerView(BaseModel):
     username: str
     display_name: str
     online: bool
+    last_read_seq: int = Field(
+        default=0, description="How far the partner has read: your messages up to it are seen"
+    )
 
 
 class ChatView(BaseModel):

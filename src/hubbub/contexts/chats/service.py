@@ -215,6 +215,9 @@ class LocalChatsApi:
         for chat in chats:
             act = activity.get(chat.id)
             last = act.last_message if act else None
+            partner = partners.get(chat.id)
+            if partner is not None and act is not None:
+                partner = partner.model_copy(update={"last_read_seq": act.others_read_seq})
             last_seq = act.last_seq if act else 0
             last_read = min(act.last_read_seq, last_seq) if act else 0
             views.append(
@@ -222,7 +225,7 @@ class LocalChatsApi:
                     id=chat.id,
                     type=chat.type,
                     title=chat.title,
-                    partner=partners.get(chat.id),
+                    partner=partner,
                     members_count=counts.get(chat.id, 0),
                     owner_id=chat.owner_id,
                     last_message=last,

@@ -43,6 +43,7 @@ class ChatActivity(BaseModel):
     last_seq: int
     last_read_seq: int
     last_message: MessageBrief | None
+    others_read_seq: int = 0  # the furthest any other member has read (read receipts)
 
 
 class PostResult(BaseModel):

@@ -68,6 +68,10 @@ class InMemoryMessageStore:
                 last_seq=last.seq,
                 last_read_seq=self.cursors.get((chat_id, user_id), 0),
                 last_message=MessageBrief.model_validate(last.model_dump()),
+                others_read_seq=max(
+                    (seq for (c, u), seq in self.cursors.items() if c == chat_id and u != user_id),
+                    default=0,
+                ),
             )
         return found
 

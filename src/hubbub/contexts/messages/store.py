@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    func,
     insert,
     or_,
     select,
@@ -194,6 +195,13 @@ class SqlMessageStore:
                     )
                 )
             ).all()
+            others_rows = (
+                await conn.execute(
+                    select(cursors.c.chat_id, func.max(cursors.c.last_read_seq))
+                    .where(cursors.c.user_id != user_id, cursors.c.chat_id.in_(chat_ids))
+                    .group_by(cursors.c.chat_id)
+                )
+            ).all()
             last_ids = [r.last_message_id for r in head_rows if r.last_message_id is not None]
             last_rows = (
                 (await conn.execute(select(messages).where(messages.c.id.in_(last_ids)))).all()
@@ -201,12 +209,14 @@ class SqlMessageStore:
                 else []
             )
         read = {r.chat_id: int(r.last_read_seq) for r in cursor_rows}
+        others = {r[0]: int(r[1]) for r in others_rows}
         lasts = {r.chat_id: _brief(r._mapping) for r in last_rows}
         return {
             r.chat_id: ChatActivity(
                 last_seq=int(r.last_seq),
                 last_read_seq=read.get(r.chat_id, 0),
                 last_message=lasts.get(r.chat_id),
+                others_read_seq=others.get(r.chat_id, 0),
             )
             for r in head_rows
         }
