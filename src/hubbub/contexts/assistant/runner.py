@@ -63,7 +63,10 @@ class JobRunner:
         job = await self._store.get_job(job_id)
         if job is None or job.status is not JobStatus.QUEUED:
             return
-        structlog.contextvars.bind_contextvars(job_id=str(job.id), user_id=str(job.user_id))
+        with structlog.contextvars.bound_contextvars(job_id=str(job.id), user_id=str(job.user_id)):
+            await self._run(job)
+
+    async def _run(self, job: Job) -> None:
         if await self._store.get_binding(job.binding_id) is None:
             await self._close(job, JobStatus.CANCELLED, "binding deleted")
             return
