@@ -5,6 +5,7 @@ from uuid import UUID
 
 import pytest
 from assistant_world import World, build_world, payload
+from structlog.testing import capture_logs
 
 from hubbub.contexts.assistant.model import CONTEXT_LINES, JobStatus
 from hubbub.contexts.assistant.ports import Answer, Prompt
@@ -246,7 +247,11 @@ async def test_a_failing_model_is_recorded_and_never_loses_the_message(world: Wo
     world.provider.failing = "connection refused"
     failed_before = ASSISTANT_JOBS.labels(kind="autoreply", outcome="failed")._value.get()
     await world.say(world.bob, chat, "still there?")
-    await world.pump()
+    with capture_logs() as logs:
+        await world.pump()
+
+    [logged] = [line for line in logs if line["event"] == "assistant_job_failed"]
+    assert (logged["log_level"], logged["error"]) == ("error", "connection refused")
 
     assert statuses(world) == [JobStatus.FAILED]
     assert next(iter(world.store.jobs.values())).error == "connection refused"
