@@ -74,7 +74,8 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
     server = uvicorn.Server(config)
     base = f"http://{_display(bound_host)}:{bound_port}"
     endpoints = (
-        f"docs: {base}/docs  websocket: ws://{_display(bound_host)}:{bound_port}/ws"
+        f"web client: {base}/  docs: {base}/docs  "
+        f"websocket: ws://{_display(bound_host)}:{bound_port}/ws"
         if ROLES[role].serves_clients
         else f"health: {base}/healthz  metrics: {base}/metrics"
     )
