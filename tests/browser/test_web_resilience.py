@@ -8,7 +8,7 @@ import re
 
 import httpx
 from e2e_server import ServerProcess
-from playwright.sync_api import expect
+from playwright.sync_api import WebSocketRoute, expect
 from web_server import NewPage, SamePortServer
 from web_ui import RECOVERY_TIMEOUT_MS, Person, unique
 
@@ -126,3 +126,44 @@ def test_network_drop_then_sync(server: ServerProcess, new_page: NewPage) -> Non
     bob.open_chat("Alice Martin")
     for text in ("hello", "from my phone", "did you get this?"):
         expect(bob.messages(text)).to_have_count(1)
+
+
+def test_a_reload_sends_what_was_not_yet_acknowledged(
+    server: ServerProcess, new_page: NewPage
+) -> None:
+    base = server.base_url
+    alice = Person(new_page(base), unique("alice"), "Alice Martin").register()
+    bob = Person(new_page(base), unique("bob"), "Bob Chen").register()
+    alice.open_direct_chat(bob)
+    alice.send("before the socket went deaf")
+    expect(bob.chat_item("Alice Martin")).to_be_visible()
+    chat_id = alice.page.url.rsplit("/", 1)[-1]
+
+    # Alice's next socket reaches no server: it opens, swallows her frames, never answers.
+    deaf = {"on": True}
+
+    def route(ws: WebSocketRoute) -> None:
+        if not deaf["on"]:
+            ws.connect_to_server()
+
+    page = alice.page
+    page.route_web_socket(re.compile(r"/ws"), route)
+    page.context.set_offline(True)  # drop the real socket; the next one is the deaf one
+    page.context.set_offline(False)
+    alice.send("typed just before the reload")
+    expect(alice.messages("typed just before the reload")).to_have_attribute(
+        "data-status", "pending"
+    )
+
+    # The reload (the page asks first: there is an unsent message) brings a real socket.
+    deaf["on"] = False
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.reload()
+    expect(alice.messages("typed just before the reload")).to_have_attribute(
+        "data-status", CONFIRMED, timeout=RECOVERY_TIMEOUT_MS
+    )
+    bob.open_chat("Alice Martin")
+    expect(bob.messages("typed just before the reload")).to_have_count(1)
+    expect(alice.messages("typed just before the reload")).to_have_count(1)
+    texts = history_texts(base, bob.token(base), chat_id)
+    assert texts == ["before the socket went deaf", "typed just before the reload"]

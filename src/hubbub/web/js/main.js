@@ -4,7 +4,15 @@ import * as actions from "./actions.js";
 import { api, setToken, setUnauthorizedHandler } from "./api.js";
 import { h } from "./dom.js";
 import * as live from "./live.js";
-import { clearSession, loadSession, onSessionChangedElsewhere, saveSession, updateSessionUser } from "./session.js";
+import {
+  clearSession,
+  loadOutbox,
+  loadSession,
+  onSessionChangedElsewhere,
+  saveOutbox,
+  saveSession,
+  updateSessionUser,
+} from "./session.js";
 import { Socket } from "./socket.js";
 import * as store from "./store.js";
 import { mountAiPanel } from "./views/ai.js";
@@ -68,7 +76,11 @@ async function startApp(session) {
   const shell = h("div.shell", { dataset: { screen: "list", ai: "closed" } }, sidebar, conversationEl, aiEl);
   root.replaceChildren(shell);
 
-  const socket = new Socket({ token: () => session.token, positions: store.syncPositions });
+  const socket = new Socket({
+    token: () => session.token,
+    positions: store.syncPositions,
+    onOutboxChange: (outbox) => saveOutbox(session.user.id, [...outbox.values()]),
+  });
   const cleanup = [];
   app = { socket, shell, cleanup };
   actions.useSocket(socket);
@@ -218,6 +230,12 @@ async function startApp(session) {
   }
   if (app?.socket !== socket) return;
   shell.removeAttribute("aria-busy");
+  // Messages this tab had sent but not seen acknowledged before a reload: pending again, and
+  // sent again (same request_id) once the socket is up, right after its `sync`.
+  for (const frame of loadOutbox(session.user.id)) {
+    store.addPending(frame.chat_id, frame.text, frame.request_id);
+    socket.sendMessage(frame);
+  }
   socket.start();
   route();
   api.me().then((me) => {

@@ -37,6 +37,38 @@ export function clearSession() {
   localStorage.removeItem(KEY);
 }
 
+// This tab's messages not yet acknowledged, so that a reload sends them instead of losing
+// them. sessionStorage: it survives a reload of the tab and is the tab's own, so two tabs of
+// one user never overwrite each other's (each resends its own, with its request_ids).
+const OUTBOX = "hubbub.outbox";
+
+/** The message frames this tab had not seen acknowledged for `userId`. */
+export function loadOutbox(userId) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(`${OUTBOX}.${userId}`) || "[]");
+    if (!Array.isArray(saved)) return [];
+    return saved.filter(
+      (frame) =>
+        frame?.type === "message" &&
+        typeof frame.chat_id === "string" &&
+        typeof frame.text === "string" &&
+        typeof frame.request_id === "string",
+    );
+  } catch {
+    return [];
+  }
+}
+
+export function saveOutbox(userId, frames) {
+  const key = `${OUTBOX}.${userId}`;
+  try {
+    if (frames.length) sessionStorage.setItem(key, JSON.stringify(frames));
+    else sessionStorage.removeItem(key);
+  } catch {
+    // Storage full or disabled: the messages are still resent while the page lives.
+  }
+}
+
 /** Call `fn` when another tab logs out (or in as someone else). */
 export function onSessionChangedElsewhere(fn) {
   window.addEventListener("storage", (event) => {

@@ -16,11 +16,13 @@ export class Socket extends EventTarget {
   /**
    * @param {() => string} token    the current JWT
    * @param {() => Record<string, number>} positions   chat id → last seq seen, for sync
+   * @param {(outbox: Map<string, object>) => void} onOutboxChange   persist the unsent
    */
-  constructor({ token, positions }) {
+  constructor({ token, positions, onOutboxChange = () => {} }) {
     super();
     this.token = token;
     this.positions = positions;
+    this.onOutboxChange = onOutboxChange;
     this.ws = null;
     this.status = "closed";
     this.attempt = 0;
@@ -48,6 +50,7 @@ export class Socket extends EventTarget {
     clearTimeout(this.timer);
     clearInterval(this.pinger);
     this.outbox.clear();
+    this.onOutboxChange(this.outbox);
     if (this.ws) {
       this.ws.onclose = null;
       this.ws.close(1000, "logout");
@@ -70,12 +73,13 @@ export class Socket extends EventTarget {
   /** Queue a chat message until `message_sent` (or an error frame) settles it. */
   sendMessage(frame) {
     this.outbox.set(frame.request_id, frame);
+    this.onOutboxChange(this.outbox);
     this.send(frame);
   }
 
   /** The message with this request_id was acknowledged or refused: stop resending it. */
   settle(requestId) {
-    this.outbox.delete(requestId);
+    if (this.outbox.delete(requestId)) this.onOutboxChange(this.outbox);
   }
 
   /** Reconnect at once (the browser came back online, or the user asked). */

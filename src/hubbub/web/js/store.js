@@ -224,8 +224,9 @@ export function addHistory(chatId, page, { older = false } = {}) {
   emit("messages", { chatId });
 }
 
-/** Our own message before the server acknowledged it. */
-export function addPending(chatId, text) {
+/** Our own message before the server acknowledged it (`requestId`: one restored after a
+ * reload keeps its own, so that the server can tell a repeat). */
+export function addPending(chatId, text, requestId = uuid()) {
   const message = {
     id: null,
     chat_id: chatId,
@@ -234,7 +235,7 @@ export function addPending(chatId, text) {
     text,
     created_at: new Date().toISOString(),
     ai_generated: false,
-    request_id: uuid(),
+    request_id: requestId,
     status: "pending",
   };
   conv(chatId).pending.set(message.request_id, message);
