@@ -91,6 +91,11 @@ def load_conversations(path: Path, banks: Banks) -> list[Conversation]:
     return conversations
 
 
+def chat_lines(conv: Conversation) -> list[Line]:
+    """The conversation as the assistant sees it."""
+    return [Line(from_owner=line.owner, text=line.text) for line in conv.lines]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the assistant did with one conversation, and how long it took."""
@@ -138,7 +143,7 @@ def run(
     for conv in conversations:
         intents = banks.bank(conv.language).intents
         silence_ok = any(not intents[iid].autoreply for iid in conv.acceptable)
-        lines = [Line(from_owner=line.owner, text=line.text) for line in conv.lines]
+        lines = chat_lines(conv)
         reply, reply_ms = _timed(partial(assistant.reply, lines))
         advice, advise_ms = _timed(partial(assistant.advise, lines))
         outcomes.append(_outcome(conv, silence_ok, reply, advice, reply_ms, advise_ms))

@@ -120,6 +120,37 @@ def test_a_cheerful_intent_under_a_hurt_tone_is_not_cheered(assistant: SmartRepl
     assert advice.text == load_banks().bank("en").acknowledge_advice
 
 
+# From bench/ai_eval/calibration.yaml: realistic lines whose intent is plain to a person but
+# which score between the advice bar and the reply bar.
+CLEAR_FOR_ADVICE_ONLY = [
+    (
+        "we're all here, ordered you a pint",
+        "train's been sat outside clapham for 15 mins, signal failure apparently."
+        " gonna be a while sorry 🙈",
+        "running_late",
+        "en",
+    ),
+    (
+        "Ну что там с собеседованием?",
+        "Мне сделали оффер!!! Выхожу с понедельника 🥳",
+        "good_news",
+        "ru",
+    ),
+]
+
+
+@pytest.mark.parametrize(("said", "answer", "intent", "language"), CLEAR_FOR_ADVICE_ONLY)
+def test_advice_has_a_lower_bar_than_a_reply(
+    assistant: SmartReply, said: str, answer: str, intent: str, language: str
+) -> None:
+    lines = [Line(from_owner=True, text=said), Line(from_owner=False, text=answer)]
+    assert assistant.reply(lines) is None  # not sure enough to speak for the owner
+    advice = assistant.advise(lines)
+    bank_intent = load_banks().bank(language).intents[intent]
+    assert (advice.intent, advice.language) == (intent, language)
+    assert (advice.text, advice.reply) == (bank_intent.advice, bank_intent.replies[0])
+
+
 def test_no_reply_when_the_owner_spoke_last(assistant: SmartReply) -> None:
     lines = [Line(from_owner=False, text="Thanks a lot!"), Line(from_owner=True, text="Sure!")]
     assert assistant.reply(lines) is None

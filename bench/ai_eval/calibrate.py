@@ -1,0 +1,184 @@
+"""Choose the advice bar (``ADVICE_THRESHOLD``, ``ADVICE_MARGIN``) on a calibration set.
+
+Run: ``.venv/bin/python bench/ai_eval/calibrate.py [--conversations FILE]``
+
+Advice is private (only the owner sees it, with its why), so it may be held to a lower
+bar than a reply sent in the owner's name. Every conversation of ``calibration.yaml`` is
+read once (``SmartReply.read``: one embedding of its latest incoming line), then the bar
+is swept over those readings with the very call ``advise`` makes (``SmartReply.advice``),
+so a setting costs no model call. For each threshold x margin it prints:
+
+- *advice acceptable*: answerable chats advised with one of their acceptable intents;
+- *advice wrong*: answerable chats advised with a specific intent not in that list;
+- *decline kept*: decline chats still advised ``neutral``/``acknowledge``.
+
+and picks the most acceptable advice with wrong <= 15% and decline kept >= 75% (ties: fewer
+wrong, more declines kept, then the stricter bar). It refuses a calibration line that is a
+line of ``conversations.yaml`` or a bank trigger: the held-out set must stay unseen, so
+never point ``--conversations`` at it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from evaluate import (
+    CONVERSATIONS,
+    DECLINING_ADVICE,
+    Conversation,
+    ConversationsError,
+    chat_lines,
+    load_conversations,
+)
+
+from hubbub.contexts.assistant.banks import Banks, load_banks
+from hubbub.contexts.assistant.smart_reply import (
+    ADVICE_MARGIN,
+    ADVICE_THRESHOLD,
+    MARGIN,
+    THRESHOLD,
+    SmartReply,
+)
+
+CALIBRATION = Path(__file__).with_name("calibration.yaml")
+THRESHOLDS = [round(0.85 + 0.0025 * i, 4) for i in range(21)]  # 0.85 .. 0.90
+MARGINS = (0.0, 0.0025, 0.005, 0.01)
+MAX_WRONG_PCT = 15.0
+MIN_DECLINE_KEPT_PCT = 75.0
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One advice bar and how advice fares under it on the calibration set."""
+
+    threshold: float
+    margin: float
+    acceptable_pct: float
+    wrong_pct: float
+    decline_kept_pct: float
+
+    @property
+    def admissible(self) -> bool:
+        return self.wrong_pct <= MAX_WRONG_PCT and self.decline_kept_pct >= MIN_DECLINE_KEPT_PCT
+
+
+def check_unseen(conversations: Sequence[Conversation], banks: Banks) -> None:
+    """Fail on a line that is also a held-out line or a bank trigger (case-insensitive)."""
+    held_out = load_conversations(CONVERSATIONS, banks)
+    seen = {line.text.casefold() for conv in held_out for line in conv.lines}
+    for bank in banks.by_language.values():
+        seen |= {t.casefold() for intent in bank.intents.values() for t in intent.triggers}
+    if reused := [
+        f"{conv.id}: {line.text}"
+        for conv in conversations
+        for line in conv.lines
+        if line.text.casefold() in seen
+    ]:
+        raise ConversationsError(
+            "lines from conversations.yaml or a bank:\n  " + "\n  ".join(reused)
+        )
+
+
+def advice_ok(conv: Conversation, intent: str) -> bool:
+    """As in evaluate.py: an acceptable intent, or generic advice where it should decline."""
+    return intent in DECLINING_ADVICE if conv.decline else intent in conv.acceptable
+
+
+def score(
+    conversations: Sequence[Conversation], intents: Sequence[str], threshold: float, margin: float
+) -> Setting:
+    answerable = np.array([not conv.decline for conv in conversations])
+    ok = np.array([advice_ok(c, i) for c, i in zip(conversations, intents, strict=True)])
+    specific = np.array([intent not in DECLINING_ADVICE for intent in intents])
+    return Setting(
+        threshold,
+        margin,
+        acceptable_pct=100 * ok[answerable].mean(),
+        wrong_pct=100 * (specific & ~ok)[answerable].mean(),
+        decline_kept_pct=100 * ok[~answerable].mean(),
+    )
+
+
+def render(settings: Sequence[Setting], chosen: Setting | None) -> str:
+    marks = {
+        (THRESHOLD, MARGIN): "reply bar (= advice bar before)",
+        (ADVICE_THRESHOLD, ADVICE_MARGIN): "ADVICE_* in smart_reply.py",
+    }
+    out = [
+        "| threshold | margin | advice acceptable | advice wrong | decline kept | |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in settings:
+        notes = [
+            "admissible" if s.admissible else "",
+            "CHOSEN" if s == chosen else "",
+            marks.get((s.threshold, s.margin), ""),
+        ]
+        out.append(
+            f"| {s.threshold:.4f} | {s.margin:.4f} | {s.acceptable_pct:.1f}% | {s.wrong_pct:.1f}%"
+            f" | {s.decline_kept_pct:.1f}% | {', '.join(filter(None, notes))} |"
+        )
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--conversations", type=Path, default=CALIBRATION)
+    args = parser.parse_args(argv)
+
+    banks = load_banks()
+    conversations = load_conversations(args.conversations, banks)
+    check_unseen(conversations, banks)
+    assistant = SmartReply(banks)
+    started = time.perf_counter()
+    # The only model calls: one embedding of each conversation's latest incoming line.
+    readings = [assistant.read(chat_lines(conv)) for conv in conversations]
+    read_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    advised = {
+        (t, m): [assistant.advice(reading, t, m).intent for reading in readings]
+        for t, m in itertools.product(THRESHOLDS, MARGINS)
+    }
+    settings = [score(conversations, intents, t, m) for (t, m), intents in advised.items()]
+    sweep_s = time.perf_counter() - started
+    chosen = max(
+        (s for s in settings if s.admissible),
+        key=lambda s: (s.acceptable_pct, -s.wrong_pct, s.decline_kept_pct, s.threshold, s.margin),
+        default=None,
+    )
+
+    answerable = sum(not conv.decline for conv in conversations)
+    print(
+        f"{args.conversations.name}: {len(conversations)} conversations ({answerable} answerable,"
+        f" {len(conversations) - answerable} to decline); lines read in {read_s:.1f} s,"
+        f" {len(settings)} settings swept in {sweep_s * 1000:.0f} ms\n"
+    )
+    print(render(settings, chosen))
+    if chosen is None:
+        print(
+            f"\nno setting has wrong <= {MAX_WRONG_PCT}%, decline kept >= {MIN_DECLINE_KEPT_PCT}%"
+        )
+        return 1
+    print(
+        f"\nchosen: ADVICE_THRESHOLD = {chosen.threshold}, ADVICE_MARGIN = {chosen.margin}"
+        f" (advice acceptable {chosen.acceptable_pct:.1f}%, wrong {chosen.wrong_pct:.1f}%,"
+        f" decline kept {chosen.decline_kept_pct:.1f}%)"
+    )
+    print("\nadvice that changes from the reply bar to the chosen one (id: before -> after):")
+    before, after = advised[(THRESHOLD, MARGIN)], advised[(chosen.threshold, chosen.margin)]
+    for conv, old, new in zip(conversations, before, after, strict=True):
+        if old != new:
+            print(f"  {conv.id}: {old} -> {new}" + ("" if advice_ok(conv, new) else " (wrong)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
