@@ -3,39 +3,21 @@ come back on the same port after a restart, and the type of the `new_page` fixtu
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from e2e_server import ServerProcess, hubbub_env
+from e2e_server import ServerProcess
 from playwright.sync_api import Page
 
 NewPage = Callable[..., Page]
 
 
 class SamePortServer(ServerProcess):
-    """A server that comes back on the port it first got when restarted on its data dir,
-    as a real deployment does: the page keeps its origin and only has to reconnect."""
+    """A server that comes back on the port it first got when restarted on its data dir."""
 
-    def start(self) -> None:
-        if not self.port:
-            super().start()
-            return
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = hubbub_env(self.data_dir, rate_limit=self.rate_limit, extra=self.extra_env)
-        argv = [sys.executable, "-m", "hubbub", "serve", self.role, "--host", "127.0.0.1"]
-        with self.log_path.open("ab") as log:
-            self._proc = subprocess.Popen(
-                [*argv, "--port", str(self.port)],
-                env=env,
-                cwd=self.data_dir.parent,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        ServerProcess.live.append(self)
-        self._wait_ready()
+    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+        super().__init__(data_dir, env=env, keep_port=True)
 
 
 @contextmanager

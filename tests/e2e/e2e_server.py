@@ -55,9 +55,13 @@ class ServerProcess:
         rate_limit: int = DEFAULT_RATE_LIMIT,
         env: dict[str, str] | None = None,
         role: str = "all",
+        keep_port: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self.role = role
+        # Restarted on the port it first got, as a deployment behind a fixed address would
+        # be (a browser page keeps its origin and only has to reconnect).
+        self.keep_port = keep_port
         self.rate_limit = rate_limit
         self.extra_env = env or {}
         self.log_path = data_dir.with_name(f"{data_dir.name}.log")
@@ -78,8 +82,10 @@ class ServerProcess:
         return self._proc
 
     def start(self) -> None:
-        """Spawn the server on a fresh port and block until GET /healthz answers 200."""
-        self.port = free_port()
+        """Spawn the server on a fresh port (or its first one again, with `keep_port`) and
+        block until GET /healthz answers 200."""
+        if not (self.keep_port and self.port):
+            self.port = free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = hubbub_env(self.data_dir, rate_limit=self.rate_limit, extra=self.extra_env)
         argv = [sys.executable, "-m", "hubbub", "serve", self.role, "--host", "127.0.0.1"]
