@@ -148,6 +148,17 @@ async def direct_chat(http: httpx.AsyncClient, token: str, partner_id: str) -> J
     return body
 
 
+async def bind(http: httpx.AsyncClient, token: str, chat_id: str, kind: str) -> Json:
+    """Bind the assistant (`advice` or `autoreply`) to the token owner's side of a chat."""
+    body: Json = expect(
+        await http.post(
+            f"{API}/chats/{chat_id}/ai-bindings", json={"type": kind}, headers=bearer(token)
+        ),
+        201,
+    )
+    return body
+
+
 async def group_chat(
     http: httpx.AsyncClient, token: str, member_ids: list[str], title: str = "Team"
 ) -> Json:

@@ -21,6 +21,7 @@ from e2e_api import (
     assert_timestamp,
     assert_uuid,
     bearer,
+    bind,
     direct_chat,
     expect,
     http_client,
@@ -32,16 +33,6 @@ from e2e_ws import WsConnect, open_ws
 # The offline model loads in the background at start-up: the first job may wait for it.
 FIRST_ANSWER_WAIT = 30.0
 ANSWER_WAIT = 10.0
-
-
-async def bind(http: httpx.AsyncClient, token: str, chat_id: str, kind: str) -> Json:
-    body: Json = expect(
-        await http.post(
-            f"{API}/chats/{chat_id}/ai-bindings", json={"type": kind}, headers=bearer(token)
-        ),
-        201,
-    )
-    return body
 
 
 async def pair(http: httpx.AsyncClient) -> tuple[Json, str, Json, str, str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_api import API, bearer, direct_chat, expect, http_client, new_user
+from e2e_api import API, bearer, bind, direct_chat, expect, http_client, new_user
 from e2e_server import ServerProcess, running_server
 from e2e_ws import open_ws
 
@@ -45,13 +45,8 @@ async def test_advice_and_autoreply_come_from_the_real_model(
         _, alice_token = await new_user(http, "llm")
         bob, bob_token = await new_user(http, "llm")
         chat = (await direct_chat(http, alice_token, bob["id"]))["id"]
-        for token, kind in ((alice_token, "advice"), (bob_token, "autoreply")):
-            expect(
-                await http.post(
-                    f"{API}/chats/{chat}/ai-bindings", json={"type": kind}, headers=bearer(token)
-                ),
-                201,
-            )
+        await bind(http, alice_token, chat, "advice")
+        await bind(http, bob_token, chat, "autoreply")
         async with open_ws(server.ws_url, alice_token) as alice_ws:
             text = "Hi Bob! Are you free for lunch tomorrow at 12:30?"
             await alice_ws.send(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from e2e_api import API, bearer, direct_chat, expect, http_client, new_user
+from e2e_api import API, bearer, bind, direct_chat, expect, http_client, new_user
 from e2e_cluster import Cluster, running_cluster
 from e2e_ws import open_ws
 
@@ -31,16 +31,8 @@ async def test_the_assistant_worker_answers_users_on_any_gateway(cluster: Cluste
         alice, alice_token = await new_user(http_one, "ai")
         bob, bob_token = await new_user(http_two, "ai")
         chat = (await direct_chat(http_one, alice_token, bob["id"]))["id"]
-        for http, token, kind in (
-            (http_one, alice_token, "advice"),
-            (http_two, bob_token, "autoreply"),
-        ):
-            expect(
-                await http.post(
-                    f"{API}/chats/{chat}/ai-bindings", json={"type": kind}, headers=bearer(token)
-                ),
-                201,
-            )
+        await bind(http_one, alice_token, chat, "advice")
+        await bind(http_two, bob_token, chat, "autoreply")
         async with (
             open_ws(one.ws_url, alice_token) as alice_ws,
             open_ws(two.ws_url, bob_token) as bob_ws,
