@@ -127,3 +127,25 @@ def test_reload_keeps_the_session_and_history_scrolls_back(
     expect(alice.page.get_by_role("tab", name="Sign in")).to_be_visible()
     alice.page.reload()
     expect(alice.page.get_by_role("tab", name="Sign in")).to_be_visible()
+
+
+def test_enter_sends_and_shift_enter_starts_a_new_line(
+    server: ServerProcess, new_page: NewPage
+) -> None:
+    alice = Person(new_page(server.base_url), unique("alice"), "Alice Martin").register()
+    bob = Person(new_page(server.base_url), unique("bob"), "Bob Chen").register()
+    alice.open_direct_chat(bob)
+
+    composer = alice.composer
+    expect(composer).to_be_focused()  # opening a chat puts the cursor where one types
+    composer.press_sequentially("first line")
+    composer.press("Shift+Enter")
+    composer.press_sequentially("second line")
+    expect(composer).to_have_value("first line\nsecond line")
+    composer.press("Enter")
+    expect(composer).to_have_value("")
+
+    bob.open_chat("Alice Martin")
+    shown = bob.page.locator(".message-list li.msg p.text")
+    expect(shown).to_have_count(1)
+    assert shown.inner_text() == "first line\nsecond line"
