@@ -52,6 +52,7 @@ one-word rule: it keeps them at the reply bar, which they mostly fail.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,6 +124,7 @@ class Reading:
     # a mixed message, never clear, whatever the bar.
     mixed: bool = False
     words: int = 0  # how many words the line has (split on whitespace)
+    text: str = ""  # the line itself
     # What an unclear line sounds like: the majority tone of its nearest intents when it is
     # near the domain, neutral when off-topic. A clear intent needs no vote.
     tone: Tone = Tone.NEUTRAL
@@ -180,8 +182,16 @@ class _BankIndex:
             lead=best - second,
             mixed=mixed,
             words=len(text.split()),
+            text=text,
             tone=_vote(top) if best >= TONE_THRESHOLD else Tone.NEUTRAL,
         )
+
+
+def _ready_reply(intent: Intent, reading: Reading) -> str:
+    """One of the intent's replies, chosen by the line it answers: the same message always
+    gets the same reply (and its advice suggests exactly what an autoreply would send), while
+    a conversation of thanks does not get the same "Anytime!" every time."""
+    return intent.replies[zlib.crc32(reading.text.encode()) % len(intent.replies)]
 
 
 def _vote(top: list[Intent]) -> Tone:
@@ -218,7 +228,7 @@ class SmartReply:
         intent = self._indexes[reading.language].bank.intents[intent_id]
         if not intent.autoreply:
             return None
-        return Suggestion(intent_id, reading.language, intent.replies[0], intent.why)
+        return Suggestion(intent_id, reading.language, _ready_reply(intent, reading), intent.why)
 
     def advise(self, lines: Sequence[Line]) -> Suggestion:
         """Advice for the owner; neutral (or acknowledging) when nothing is clear."""
@@ -236,7 +246,7 @@ class SmartReply:
         if (intent_id := reading.clear(threshold, margin)) is not None:
             intent = bank.intents[intent_id]
             # Sensitive moments get advice only: a canned line would read as careless there.
-            reply = intent.replies[0] if intent.autoreply else None
+            reply = _ready_reply(intent, reading) if intent.autoreply else None
             return Suggestion(intent_id, reading.language, intent.advice, intent.why, reply)
         # Unclear: a near-domain line that sounds sombre is acknowledged, not brushed off.
         if reading.tone in _SOMBRE:
