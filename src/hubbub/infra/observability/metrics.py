@@ -58,7 +58,7 @@ ASSISTANT_JOBS = Counter(
 )
 ASSISTANT_JOB_SECONDS = Histogram(
     "hubbub_assistant_job_seconds",
-    "From the triggering message's commit to the assistant's result",
+    "From a job being queued to its result (advice stored or reply posted)",
     ["kind"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0),
 )
