@@ -103,3 +103,21 @@ def test_secrets_come_from_env_and_are_required() -> None:
         assert f"${{{secret}:?" in text, f"{secret} must be required, with no default"
     assert ".env" in (REPO / ".gitignore").read_text().split()
 
+
+def test_the_ci_workflow_is_valid_and_runs_what_ci_runs() -> None:
+    workflow = REPO / ".github" / "workflows" / "ci.yml"
+    check = Path(sys.executable).parent / "check-jsonschema"
+    done = subprocess.run(
+        [str(check), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = " ".join(
+        str(step.get("run", ""))
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values()
+        for step in job["steps"]
+    )
+    for command in ("make lint", "make test", "docker compose -f compose.scaled.yaml config"):
+        assert command in steps
