@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import orjson
 import pytest
-from prometheus_client import REGISTRY
 from integration_db import open_database
+from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
