@@ -22,5 +22,12 @@ args=(--tag "$IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" --network host)
 cert="${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -n "$cert" && -s "$cert" ]] && args+=(--secret "id=pip_cert,src=$cert")
 
+previous=$("$ENGINE" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 "$ENGINE" build "${args[@]}" . >&2
+# The image this one replaces (its venv layer alone is 300 MB) goes, unless a container uses it;
+# the build cache (dependencies, base) stays.
+current=$("$ENGINE" image inspect --format '{{.Id}}' "$IMAGE")
+if [[ -n "$previous" && "$previous" != "$current" ]]; then
+    "$ENGINE" rmi "$previous" >/dev/null 2>&1 || true
+fi
 echo "$IMAGE"
