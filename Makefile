@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test test-browser screenshots lint format migrate bench clean check
+.PHONY: install run test test-browser screenshots lint format migrate bench clean check demo image
 
 install: $(STAMP)
 
@@ -44,6 +44,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 check: test lint
+
+# The container image with podman (on a local Debian base where no registry is reachable).
+image:
+	CONTAINERS_CONF=$(CURDIR)/deploy/podman/containers.conf bash scripts/build-image.sh
+
+# The demo video (docs/demo.webm, docs/demo.gif): needs Debian's chromium and ffmpeg.
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
 
 migrate: $(STAMP)
 	$(BIN)/hubbub db upgrade

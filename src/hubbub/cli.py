@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import signal
 import socket
 import sys
@@ -24,8 +25,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         choices=sorted(ROLES),
         help="; ".join(f"{r.name}: {r.description}" for r in ROLES.values()),
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    # A container image sets HUBBUB_HOST=0.0.0.0 so that every role's command stays short.
+    serve.add_argument("--host", default=os.environ.get("HUBBUB_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("HUBBUB_PORT", "8080")))
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations up to the newest")

@@ -8,6 +8,7 @@ import asyncpg
 import orjson
 import pytest
 from integration_db import open_database
+from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -132,6 +133,23 @@ async def test_the_relay_moves_rows_to_the_bus_in_order_and_deletes_them(
     assert consumer.texts() == [f"m{i}" for i in range(1, 8)]
     assert consumer.keys == [str(CHAT)] * 7
     assert await outbox_size(db) == 0
+
+
+async def test_the_relay_reports_how_long_the_oldest_event_waited_for_the_bus(
+    db: Database, bus: InMemoryBus
+) -> None:
+    await bus.start()
+    async with db.write() as conn:  # an event committed a minute ago, never relayed
+        row = {"topic": "chat.invite", "key": "k", "payload": b"{}"}
+        await conn.execute(insert(outbox), [{**row, "created_at": FixedClock().now()}])
+    relay = OutboxRelay(db, bus)
+
+    await relay.relay_pending()
+    waited = REGISTRY.get_sample_value("hubbub_outbox_lag_seconds")
+    assert waited is not None and waited > 60  # FixedClock's now is long past
+
+    await relay.relay_pending()  # nothing waits any more
+    assert REGISTRY.get_sample_value("hubbub_outbox_lag_seconds") == 0.0
 
 
 async def test_rows_left_by_a_stopped_relay_are_relayed_after_a_restart(

@@ -38,7 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.infra.db.engine import Database
 from hubbub.infra.db.schema import UtcDateTime, metadata
-from hubbub.infra.observability.metrics import OUTBOX_RELAY_ERRORS, OUTBOX_RELAYED
+from hubbub.infra.observability.metrics import (
+    OUTBOX_LAG_SECONDS,
+    OUTBOX_RELAY_ERRORS,
+    OUTBOX_RELAYED,
+)
 from hubbub.kernel.backoff import exponential_backoff
 from hubbub.kernel.clock import SystemClock
 from hubbub.kernel.events import Event
@@ -192,6 +196,10 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[Row[Any]]) -> None:
         await self._bus.publish_many([(row.topic, row.key, row.payload) for row in rows])
         OUTBOX_RELAYED.inc(len(rows))
+        # Rows come oldest first: the first one waited longest. A lag that keeps growing means
+        # the bus (or this relay) cannot keep up with the commits.
+        waited = (SystemClock().now() - rows[0].created_at).total_seconds() if rows else 0.0
+        OUTBOX_LAG_SECONDS.set(max(waited, 0.0))
 
     async def _relay_batch_single_process(self) -> int:
         # SQLite has one writer: publishing while holding it would stall every message

@@ -37,6 +37,11 @@ FANOUT_RECONNECTS = Counter(
     "hubbub_fanout_reconnects_total", "Times the fan-out subscriber reconnected and resubscribed"
 )
 OUTBOX_RELAYED = Counter("hubbub_outbox_relayed_total", "Outbox rows published to the bus")
+OUTBOX_LAG_SECONDS = Gauge(
+    "hubbub_outbox_lag_seconds",
+    "Bus lag: how long the oldest event of the relay's latest pass waited between its commit "
+    "and the bus accepting it (0 when nothing was waiting)",
+)
 OUTBOX_RELAY_ERRORS = Counter(
     "hubbub_outbox_relay_errors_total", "Relay passes that failed (rows stay and are retried)"
 )

@@ -1,0 +1,139 @@
+"""compose.scaled.yaml brought up for real with podman-compose on the image of this checkout
+(and local stand-ins for the public images): two people on two gateways chat over WebSocket,
+the assistant answers through the Kafka-compatible broker, Prometheus scrapes every process,
+then everything stops gracefully and goes away.
+
+TODO(issue 11): write a diary entry and see its mood once the `mood` role exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from deploy_compose import NOT_RUN_HERE, ComposeStack
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from e2e_api import API, bearer, bind, direct_chat, expect, http_client, new_user
+from e2e_ws import open_ws
+
+pytestmark = [pytest.mark.containers, pytest.mark.timeout(1500)]
+
+ANSWER_WAIT = 45.0  # the assistant's first answer: the model loads, the consumer group settles
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, hubbub_image: str, local_images: dict[str, str]
+) -> Iterator[ComposeStack]:
+    running = ComposeStack.prepare(tmp_path_factory.mktemp("compose"), hubbub_image, local_images)
+    try:
+        running.up()
+        yield running
+    finally:
+        if running.leftovers():
+            running.down()
+
+
+def test_every_service_runs_and_passes_its_health_check(stack: ComposeStack) -> None:
+    expected = set(stack.services()) - NOT_RUN_HERE - {"migrate"}
+    assert stack.running() == expected
+    ready = httpx.get(f"{stack.url('HUBBUB')}/readyz", timeout=5).json()
+    assert ready == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "ok", "fanout": "ok"},
+    }
+
+
+async def test_two_people_chat_across_two_gateways(stack: ComposeStack) -> None:
+    one, two = stack.url("GATEWAY_1"), stack.url("GATEWAY_2")
+    async with http_client(one) as http_one, http_client(two) as http_two:
+        alice, alice_token = await new_user(http_one, "compose")
+        bob, bob_token = await new_user(http_two, "compose")
+        chat = (await direct_chat(http_one, alice_token, bob["id"]))["id"]
+        async with (
+            open_ws(one.replace("http", "ws"), alice_token) as alice_ws,
+            open_ws(two.replace("http", "ws"), bob_token) as bob_ws,
+        ):
+            await alice_ws.send(
+                {"type": "message", "chat_id": chat, "text": "hi Bob", "request_id": "a1"}
+            )
+            await alice_ws.recv("message_sent", request_id="a1")
+            heard = await bob_ws.recv("new_message")
+            assert (heard["message"]["text"], heard["message"]["sender_id"]) == (
+                "hi Bob",
+                alice["id"],
+            )
+            await bob_ws.send(
+                {"type": "message", "chat_id": chat, "text": "hi Alice", "request_id": "b1"}
+            )
+            assert (await alice_ws.recv("new_message"))["message"]["text"] == "hi Alice"
+
+    # The load balancer serves the same system (REST and the web client).
+    async with http_client(stack.url("HUBBUB")) as http:
+        history = expect(
+            await http.get(f"{API}/chats/{chat}/messages", headers=bearer(bob_token)), 200
+        )["messages"]
+        assert [m["text"] for m in history] == ["hi Bob", "hi Alice"]
+        assert (await http.get("/")).status_code == 200
+        assert (await http.get("/metrics")).status_code == 404  # not published to clients
+
+
+async def test_the_assistant_answers_through_the_broker(stack: ComposeStack) -> None:
+    lb = stack.url("HUBBUB")
+    async with http_client(lb) as http:
+        _alice, alice_token = await new_user(http, "compose")
+        bob, bob_token = await new_user(http, "compose")
+        chat = (await direct_chat(http, alice_token, bob["id"]))["id"]
+        await bind(http, bob_token, chat, "autoreply")
+        async with open_ws(lb.replace("http", "ws"), alice_token) as alice_ws:
+            await alice_ws.send(
+                {
+                    "type": "message",
+                    "chat_id": chat,
+                    "text": "Thank you so much for your help yesterday!",
+                    "request_id": "a1",
+                }
+            )
+            await alice_ws.recv("message_sent", request_id="a1")
+            reply = (await alice_ws.recv("new_message", wait=ANSWER_WAIT))["message"]
+            assert (reply["sender_id"], reply["ai_generated"]) == (bob["id"], True)
+
+
+async def test_prometheus_scrapes_every_process_of_the_stack(stack: ComposeStack) -> None:
+    prometheus = stack.url("PROMETHEUS")
+    roles = {s for s in stack.services() if stack.is_hubbub_role(s)}
+    async with httpx.AsyncClient(base_url=prometheus, timeout=5) as http:
+
+        async def query(expr: str) -> list[dict[str, object]]:
+            body = expect(await http.get("/api/v1/query", params={"query": expr}), 200)
+            result: list[dict[str, object]] = body["data"]["result"]
+            return result
+
+        deadline = time.monotonic() + 90
+        while True:
+            up = await query('up{job="hubbub"} == 1')
+            sent = await query("sum(hubbub_messages_sent_total)")
+            answered = await query('sum by (role) (hubbub_assistant_jobs_total{outcome="done"})')
+            scraped = {str(s["metric"]["instance"]).split(":")[0] for s in up}  # type: ignore[index]
+            stored = float(sent[0]["value"][1]) if sent else 0.0  # type: ignore[index]
+            answered_by = {s["metric"]["role"] for s in answered}  # type: ignore[index]
+            if scraped == roles and stored >= 3 and answered_by == {"assistant"}:
+                break
+            assert time.monotonic() < deadline, (scraped, roles, stored, answered_by)
+            await asyncio.sleep(2)
+        rules = expect(await http.get("/api/v1/rules"), 200)["data"]["groups"]
+        assert rules, "the alert rules (deploy/prometheus/alerts.yml) are loaded"
+
+
+def test_the_stack_stops_gracefully_and_goes_away(stack: ComposeStack) -> None:
+    roles = [s for s in stack.services() if stack.is_hubbub_role(s)]
+    codes = stack.stop_gracefully(roles)
+    assert codes == dict.fromkeys(roles, 0), {r: stack.logs(r) for r in roles if codes[r]}
+    stack.down()
+    assert stack.leftovers() == []
