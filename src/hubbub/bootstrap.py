@@ -310,7 +310,10 @@ def jwt_secret(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
     if not settings.is_sqlite:
-        raise RuntimeError("HUBBUB_JWT_SECRET is required when the database is shared")
+        raise RuntimeError(
+            "HUBBUB_JWT_SECRET is required when the database is shared: every process must "
+            "sign with the same one (`hubbub init-env` writes a fresh one into ./.env)"
+        )
     path = Path(settings.data_dir) / "jwt_secret"
     if path.exists():
         return path.read_text().strip()

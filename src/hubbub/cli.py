@@ -1,4 +1,4 @@
-"""The `hubbub` command: `serve [role]` and `db upgrade`."""
+"""The `hubbub` command: `serve [role]`, `db upgrade [--create]` and `init-env`."""
 
 import argparse
 import asyncio
@@ -7,6 +7,7 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import structlog
 
@@ -30,8 +31,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=int(os.environ.get("HUBBUB_PORT", "8080")))
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply migrations up to the newest")
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest")
+    upgrade.add_argument(
+        "--create",
+        action="store_true",
+        help="create the PostgreSQL database first if it does not exist",
+    )
+    _add_init_env(commands)
     args = parser.parse_args(argv)
+    if args.command == "init-env":  # before Settings: it writes what Settings reads
+        init_env(args)
+        return
 
     settings = Settings()
     from hubbub.infra.observability.logging import configure_logging
@@ -39,9 +49,62 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_logging(settings.log_level, settings.log_format)
     if args.command == "serve":
         run_server(settings, role=args.role, host=args.host, port=args.port)
-    else:
+        return
+    db_upgrade(settings, create=args.create)
+
+
+def db_upgrade(settings: Settings, *, create: bool) -> None:
+    """`hubbub db upgrade [--create]`: a missing or unreachable database is one sentence."""
+    from hubbub.infra.db.preflight import DatabaseProblem, create_database, describe
+
+    url = settings.effective_database_url
+    try:
+        if create and asyncio.run(create_database(url)):
+            print(f"created {describe(url)}")
         asyncio.run(_upgrade(settings))
-        print(f"database at head: {_redacted(settings.effective_database_url)}")
+    except DatabaseProblem as problem:
+        sys.exit(f"hubbub: {problem}")
+    print(f"database at head: {_redacted(url)}")
+
+
+def _add_init_env(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    init = commands.add_parser(
+        "init-env",
+        help="write a .env with a fresh JWT secret (and the shared URLs with --scale-out)",
+        description="Every hubbub started in the directory of the .env reads it, so processes "
+        "started from separate shells share one JWT secret and accept each other's tokens.",
+    )
+    init.add_argument("--file", type=Path, default=Path(".env"), help="default: ./.env")
+    init.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="also the URLs of a local PostgreSQL and Redis (fan-out and bus on Redis)",
+    )
+    init.add_argument("--database-url", help="e.g. postgresql+asyncpg://user:pw@host/db")
+    init.add_argument("--redis-url", help="e.g. redis://host:6379/0 (also fan-out and bus)")
+    init.add_argument("--bus-url", help="e.g. kafka://host:9092 (default: the Redis URL)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+
+
+def init_env(args: argparse.Namespace) -> None:
+    """`hubbub init-env`: write the file, or say why not."""
+    from hubbub.envfile import Shared, write_env_file
+
+    shared = Shared.fresh(
+        scale_out=args.scale_out,
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        bus_url=args.bus_url,
+    )
+    try:
+        write_env_file(args.file, shared, force=args.force)
+    except FileExistsError as exc:
+        sys.exit(f"hubbub: {exc}")
+    names = [line.split("=", 1)[0] for line in shared.render().splitlines() if "=" in line]
+    print(
+        f"wrote {args.file} ({', '.join(names)}): every hubbub started in "
+        f"{args.file.resolve().parent} reads it"
+    )
 
 
 def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
@@ -55,6 +118,7 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         app = create_asgi(bootstrap(settings, role=role))
     except (RuntimeError, ValueError) as exc:  # a configuration mistake: say it, no traceback
         sys.exit(f"hubbub: {exc}")
+    _check_database(settings)
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     config = uvicorn.Config(
@@ -119,12 +183,36 @@ def _redacted(url: str) -> str:
     return f"{scheme}://{user}:***@{location}"
 
 
+def _check_database(settings: Settings) -> None:
+    """A shared database must be reachable and migrated before serving: say so in a sentence,
+    rather than with a traceback from the first request (or the start-up) that needs it."""
+    from hubbub.infra.db.preflight import DatabaseProblem, check_database
+
+    if settings.is_sqlite:
+        return  # a file of this process's own, migrated on start
+    try:
+        asyncio.run(
+            check_database(
+                settings.effective_database_url, migrated=not settings.should_migrate_on_start
+            )
+        )
+    except DatabaseProblem as problem:
+        sys.exit(f"hubbub: {problem}")
+
+
 async def _upgrade(settings: Settings) -> None:
     from hubbub.infra.db import Database
     from hubbub.infra.db.migrate import upgrade
+    from hubbub.infra.db.preflight import explain
 
-    db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    url = settings.effective_database_url
+    db = Database(url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
         await upgrade(db)
+    except Exception as exc:
+        problem = explain(exc, url)
+        if problem is None:
+            raise
+        raise problem from None
     finally:
         await db.dispose()

@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     ai_calls_per_day: int = Field(default=500, ge=1)
 
     log_level: str = "info"
-    log_format: Literal["json", "console"] = "json"
+    # `auto`: a readable console format when stderr is a terminal, JSON lines otherwise.
+    log_format: Literal["json", "console", "auto"] = "auto"
 
     @property
     def effective_database_url(self) -> str:

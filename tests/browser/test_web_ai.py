@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 from e2e_server import ServerProcess
 from playwright.sync_api import expect
 from web_server import NewPage
@@ -55,19 +56,39 @@ def test_advice_shows_to_its_owner_only(
     expect(alice.composer).to_have_value(suggested)
     expect(alice.composer).to_be_focused()
 
-    # Asked for on demand, more advice comes.
+    # Asked for on demand about the same message, the assistant gives the same advice again
+    # (a new id, the same words): it is not shown twice; the one shown lights up instead.
     alice.page.get_by_role("button", name="Ask for advice").click()
-    expect(advice).to_have_count(2)
+    expect(alice.page.locator(".ai-notice")).to_have_text(
+        "Nothing new to add: the advice below still stands."
+    )
+    expect(advice).to_have_count(1)
+    expect(advice).to_have_class(re.compile(r"\brepeated\b"))
+    expect(alice.page.get_by_role("button", name="Ask for advice")).to_be_enabled()
 
     # Bob never sees Alice's advice (give it time to arrive if it wrongly would).
     bob.page.wait_for_timeout(1_500)
     expect(bob.page.locator(".advice")).to_have_count(0)
     expect(bob.page.locator(".advice-empty")).to_be_visible()
 
-    # The advice is kept: after a reload it is listed again (GET …/advice).
+    # The advice is kept: after a reload it is listed again (GET …/advice), still once,
+    # though the server holds both answers.
     alice.page.reload()
     open_assistant(alice)
-    expect(alice.page.locator(".advice")).to_have_count(2)
+    expect(alice.page.locator(".advice")).to_have_count(1)
+    listed = httpx.get(
+        f"{server.base_url}/api/v1/chats/{alice.page.url.rsplit('/', 1)[-1]}/advice",
+        headers={"Authorization": f"Bearer {alice.token(server.base_url)}"},
+        timeout=10,
+    ).json()["advice"]
+    assert len(listed) == 2 and len({(a["text"], a["in_reply_to"]) for a in listed}) == 1
+
+    # Asked about a newer message, the advice is new, and shown above the first.
+    bob.send("Can you pick up some bread on the way?")
+    expect(alice.messages("Can you pick up some bread on the way?")).to_have_count(1)
+    alice.page.get_by_role("button", name="Ask for advice").click()
+    expect(advice).to_have_count(2)
+    expect(advice.first).to_contain_text("Can you pick up some bread on the way?")
 
 
 def test_autoreply_messages_are_marked_ai(server: ServerProcess, new_page: NewPage) -> None:

@@ -17,7 +17,7 @@ def test_create_invite_talk_and_leave_a_room(server: ServerProcess, new_page: Ne
 
     # Alice creates "Book club" with Bob in it.
     page = alice.page
-    page.get_by_role("button", name="New group room").click()
+    page.get_by_role("button", name="New room").click()
     dialog = page.get_by_role("dialog", name="New group room")
     dialog.get_by_label("Room name").fill("Book club")
     dialog.get_by_role("searchbox", name="Add to the room").fill(bob.username[:-2])

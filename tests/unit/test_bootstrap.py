@@ -15,7 +15,8 @@ POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/hubbub"
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:
-    return Settings(data_dir=tmp_path, **values)  # type: ignore[arg-type]
+    # Not the developer's ./.env (`hubbub init-env`): each test states its settings.
+    return Settings(data_dir=tmp_path, _env_file=None, **values)  # type: ignore[arg-type,call-arg]
 
 
 async def test_all_is_the_embedded_default_with_in_memory_adapters(tmp_path: Path) -> None:

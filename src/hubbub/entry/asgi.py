@@ -20,6 +20,7 @@ from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
 from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
+from hubbub.entry.docs import SWAGGER_UI_PARAMETERS, add_redoc
 from hubbub.entry.static import mount_web
 from hubbub.http_errors import install_error_handlers
 from hubbub.infra.observability.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -89,8 +90,14 @@ def _base_app(container: Container, *, description: str) -> FastAPI:
 
     # Swagger UI and ReDoc assets are served by hubbub itself: there may be no CDN to reach.
     app = FastAPIOffline(
-        title="hubbub", version=__version__, description=description, lifespan=lifespan
+        title="hubbub",
+        version=__version__,
+        description=description,
+        lifespan=lifespan,
+        redoc_url=None,  # served by add_redoc, without the CDN logo
+        swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
     )
+    add_redoc(app)
     app.state.container = container
     install_error_handlers(app)
     _add_ops_routes(app)

@@ -3,7 +3,8 @@
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hubbub.apis import apis
 from hubbub.contexts.auth.api import Principal
@@ -20,7 +21,19 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-async def current_principal(request: Request) -> Principal:
+# Declares the scheme in the OpenAPI document (Swagger UI's "Authorize" button and the
+# `security` of every operation that needs a token); the header is read below, so that a
+# missing or malformed one gets the contract's 401, not FastAPI's 403.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="The `token` of `POST /api/v1/auth/login`.",
+    auto_error=False,
+)
+BearerScheme = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
+
+
+async def current_principal(request: Request, _scheme: BearerScheme) -> Principal:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise Unauthorized("missing bearer token", code="missing_token")

@@ -74,6 +74,12 @@ export async function leave(chatId) {
   store.removeChat(chatId);
 }
 
+/** The owner removes someone from a room (the room's count follows the `member_left` frame). */
+export async function removeMember(chatId, userId) {
+  await api.removeMember(chatId, userId);
+  await loadMembers(chatId);
+}
+
 // -- messages ----------------------------------------------------------------------------
 
 export async function loadHistory(chatId) {

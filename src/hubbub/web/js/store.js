@@ -352,14 +352,32 @@ export function setBindings(chatId, list, { unavailable = false } = {}) {
   emit("bindings", { chatId });
 }
 
+/** What a piece of advice says: asked twice about the same message, the assistant gives the
+ * same advice again under a new id, and it is shown once. */
+function adviceKey(item) {
+  return JSON.stringify([item.in_reply_to || null, item.text, item.suggested_reply || null]);
+}
+
+/**
+ * Advice from the list (REST) or live (`ai_advice`), kept once per id and once per content.
+ * A live repeat of advice already shown emits `{repeated: <the shown one's id>}`.
+ */
 export function addAdvice(chatId, items, { live = false } = {}) {
   const list = state.advice.get(chatId) || [];
   const known = new Set(list.map((a) => a.id));
+  const said = new Map(list.map((a) => [adviceKey(a), a.id]));
   let added = 0;
+  let repeated = null;
   for (const item of items) {
     const id = item.id || item.advice_id;
     if (!id || known.has(id)) continue;
     known.add(id);
+    const shown = said.get(adviceKey(item));
+    if (shown) {
+      repeated = shown;
+      continue;
+    }
+    said.set(adviceKey(item), id);
     list.push({ ...item, id });
     added += 1;
   }
@@ -369,4 +387,5 @@ export function addAdvice(chatId, items, { live = false } = {}) {
     state.adviceUnseen.set(chatId, (state.adviceUnseen.get(chatId) || 0) + added);
   }
   if (added) emit("advice", { chatId, live });
+  else if (live && repeated) emit("advice", { chatId, live, repeated });
 }

@@ -13,6 +13,7 @@ export function mountAiPanel(root, nav) {
   let chatId = null;
   let waiting = false;
   let waitTimer = 0;
+  let repeatedId = null; // the advice shown again instead of a copy of it
 
   const closeButton = h("button.icon-button", { type: "button", "aria-label": "Close the AI panel", onclick: () => nav.close() }, icon("close"));
   const adviceSwitch = h("input", { type: "checkbox", role: "switch", id: "ai-advice-switch", "aria-labelledby": "ai-advice-title", "aria-describedby": "ai-advice-desc" });
@@ -61,6 +62,7 @@ export function mountAiPanel(root, nav) {
   askButton.addEventListener("click", async () => {
     if (!chatId) return;
     askButton.disabled = true;
+    repeatedId = null;
     try {
       await actions.askAdvice(chatId);
       waiting = true;
@@ -89,6 +91,7 @@ export function mountAiPanel(root, nav) {
     if (unavailable) notice.textContent = "The AI assistant isn't available on this server yet.";
     else if (!loaded) notice.textContent = "Loading…";
     else if (waiting) notice.textContent = "Thinking about this conversation…";
+    else if (repeatedId) notice.textContent = "Nothing new to add: the advice below still stands.";
     else notice.textContent = "";
     notice.classList.toggle("thinking", waiting);
 
@@ -99,7 +102,7 @@ export function mountAiPanel(root, nav) {
 
   function renderAdvice(item) {
     const about = item.in_reply_to ? store.state.convs.get(chatId)?.byId.get(item.in_reply_to) : null;
-    return h("li.advice", { dataset: { adviceId: item.id } },
+    return h(`li.advice${item.id === repeatedId ? ".repeated" : ""}`, { dataset: { adviceId: item.id } },
       about ? h("blockquote.advice-about", {}, h("span.visually-hidden", {}, "About: "), about.text) : null,
       h("p.advice-text", {}, item.text),
       h("div.advice-foot", {},
@@ -116,6 +119,7 @@ export function mountAiPanel(root, nav) {
   function show(id) {
     chatId = id;
     waiting = false;
+    repeatedId = null;
     clearTimeout(waitTimer);
     if (!id) return;
     store.state.adviceUnseen.delete(id);
@@ -132,6 +136,7 @@ export function mountAiPanel(root, nav) {
     if (d.live) {
       waiting = false;
       clearTimeout(waitTimer);
+      repeatedId = d.repeated || null;
       if (store.state.aiOpen) store.state.adviceUnseen.delete(chatId);
     }
     render();

@@ -30,8 +30,9 @@ export function mountChatList(root, nav) {
           h("span.me-name", {}, me.display_name || me.username),
           h("span.me-handle", {}, `@${me.username}`))),
       h("div.head-actions", {},
-        h("button.icon-button", { type: "button", "aria-label": "New group room", title: "New group room", onclick: nav.newGroup }, icon("users")),
-        h("button.icon-button", { type: "button", "aria-label": "Sign out", title: "Sign out", onclick: nav.logout }, icon("logout")))),
+        // Labelled, not icon-only: the visible text is the accessible name.
+        h("button.labelled-button", { type: "button", title: "Create a group room", onclick: nav.newGroup }, icon("users"), h("span", {}, "New room")),
+        h("button.labelled-button", { type: "button", onclick: nav.logout }, icon("logout"), h("span", {}, "Sign out")))),
     h("div.search", { role: "search" }, icon("search"), searchInput),
     results,
     h("nav.chat-list-wrap", { "aria-label": "Your chats" }, list, empty),

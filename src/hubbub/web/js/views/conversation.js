@@ -291,7 +291,8 @@ export function mountConversation(root, nav) {
     } else {
       headAvatar.replaceChildren(h("span.avatar.avatar-group", { "aria-hidden": "true" }, icon("users")));
       const members = store.state.members.get(chatId);
-      const onlineCount = members ? members.filter((m) => m.user.id !== store.state.me.id && store.isOnline(m.user.id)).length : 0;
+      // The viewer counts: they are here, online.
+      const onlineCount = members ? members.filter((m) => m.user.id === store.state.me.id || store.isOnline(m.user.id)).length : 0;
       sub = `${chat.members_count} member${chat.members_count === 1 ? "" : "s"}${onlineCount ? `, ${onlineCount} online` : ""}`;
       subtitle.classList.remove("online");
     }

@@ -1,10 +1,11 @@
 // Modal dialogs (native <dialog>: focus is trapped and restored by the browser):
-// a new group room, and a room's members (invite, leave).
+// a new group room, and a room's members (invite, leave; the owner removes people).
 
 import { api } from "../api.js";
 import * as actions from "../actions.js";
 import { avatar, debounce, h, icon } from "../dom.js";
 import * as store from "../store.js";
+import { confirmButton } from "./confirm.js";
 
 function dialog(titleText, ...content) {
   const close = h("button.icon-button", { type: "button", "aria-label": "Close" }, icon("close"));
@@ -144,14 +145,36 @@ export function membersDialog(chatId, { onLeft }) {
       error,
       h("div.modal-actions", {}, leaveButton)));
 
+  function removeButton(member) {
+    const name = member.user.display_name || member.user.username;
+    return confirmButton({
+      label: "Remove",
+      armedLabel: "Click again to remove",
+      name: `Remove ${name} from the room`,
+      armedName: `Click again to remove ${name}`,
+      className: "link-button.remove-member",
+      onConfirm: async () => {
+        try {
+          await actions.removeMember(chatId, member.user.id);
+          error.textContent = "";
+        } catch (e) {
+          error.textContent = e.message;
+        }
+      },
+    });
+  }
+
   function render() {
     const members = store.state.members.get(chatId) || [];
+    const me = store.state.me.id;
+    const owner = members.some((m) => m.role === "owner" && m.user.id === me);
     list.replaceChildren(...members.map((m) => h("li.member", {},
       avatar(m.user.display_name || m.user.username, m.user.id, { online: store.isOnline(m.user.id) || m.user.id === store.state.me.id }),
       h("span.person-text", {},
         h("span.person-name", {}, m.user.id === store.state.me.id ? `${m.user.display_name || m.user.username} (you)` : m.user.display_name || m.user.username),
         h("span.person-handle", {}, `@${m.user.username}`)),
-      m.role === "owner" ? h("span.role", {}, "owner") : null)));
+      m.role === "owner" ? h("span.role", {}, "owner") : null,
+      owner && m.user.id !== me ? removeButton(m) : null)));
   }
   const off = store.on("members", (d) => d.chatId === chatId && render());
   el.addEventListener("close", off);
