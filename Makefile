@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test test-browser screenshots lint format migrate bench clean check
+.PHONY: install run test test-browser screenshots lint format migrate bench clean check proto
 
 install: $(STAMP)
 
@@ -38,6 +38,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
+	bash scripts/buf-check.sh
+
+# The gRPC services' Python code and type stubs, generated from proto/ into src/hubbub/rpc_gen/
+# (checked in; a test fails when it is not what this target would write).
+proto: $(STAMP)
+	$(BIN)/python scripts/protogen.py
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
