@@ -6,9 +6,11 @@ error again, with the same status, code and message. So a 403 `not_a_member` fro
 chats service is still a 403 `not_a_member` at the gateway. A kernel error the table does
 not name (one added later) still keeps its HTTP status and code, through `hubbub-error-status`.
 
-Failures of the call itself (no hubbub code: the peer is down or too slow) become
-`Unavailable` (503); anything else the peer did not mean to say (a bug: UNKNOWN, INTERNAL,
-UNIMPLEMENTED) becomes `RemoteError`, a 500 like any other bug.
+A status of the table without a hubbub code (from the health service, say) still becomes
+its kernel error, with the error's default code. Failures of the call itself (UNAVAILABLE or
+DEADLINE_EXCEEDED without a code: the peer is down or too slow) become `Unavailable` (503);
+any other status (a bug over there: UNKNOWN, INTERNAL, UNIMPLEMENTED) becomes `RemoteError`,
+a 500 like any bug here.
 """
 
 from collections.abc import Awaitable, Callable
@@ -73,24 +75,22 @@ def error_from(err: grpc.aio.AioRpcError, *, peer: str) -> Exception:
     """The exception a caller of `peer` sees for a failed call."""
     trailing = err.trailing_metadata()
     code = metadata.value_of(trailing, metadata.ERROR_CODE)
-    message = err.details() or ""
-    if code is None:
-        if err.code() in PEER_FAILURES:
-            return Unavailable(f"the {peer} service is unavailable, try again shortly")
-        return RemoteError(f"{peer}: {err.code().name}: {message}")
+    message = err.details() or err.code().name.lower()
     http_status = metadata.value_of(trailing, metadata.ERROR_STATUS)
-    if http_status is not None:
+    if code is not None and http_status is not None:
         unnamed = DomainError(message, code=code)
         unnamed.status = int(http_status)
         return unnamed
+    if code is None and err.code() in PEER_FAILURES:
+        return Unavailable(f"the {peer} service is unavailable, try again shortly")
     error = _CLASS_OF.get(err.code())
+    if error is None:
+        return RemoteError(f"{peer}: {err.code().name}: {message}")
     if error is RateLimited:
         retry_after = int(metadata.value_of(trailing, metadata.RETRY_AFTER) or 1)
         limited = RateLimited(message, retry_after=retry_after)
-        limited.code = code
+        limited.code = code or limited.code
         return limited
-    if error is None:
-        return RemoteError(f"{peer}: {err.code().name} {code}: {message}")
     return error(message, code=code)
 
 
