@@ -8,7 +8,8 @@ from typing import Any
 import grpc
 
 from hubbub.infra.rpc import metadata
-from hubbub.infra.rpc.handlers import Behavior, Context, wrap_unary
+from hubbub.infra.rpc.handlers import wrap_unary
+from hubbub.infra.rpc.types import Behavior, Context
 
 
 @dataclass

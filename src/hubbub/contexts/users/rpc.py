@@ -14,7 +14,7 @@ import grpc
 
 from hubbub.contexts.users.api import NewUser, ProfileUpdate, UserRecord, UsersApi, UserView
 from hubbub.infra.rpc.convert import from_timestamp, parse_id, parse_ids, to_timestamp
-from hubbub.infra.rpc.handlers import Context
+from hubbub.infra.rpc.types import Context
 from hubbub.kernel.errors import Invalid, NotFound
 from hubbub.rpc_gen.users.v1 import users_pb2 as pb
 from hubbub.rpc_gen.users.v1 import users_pb2_grpc

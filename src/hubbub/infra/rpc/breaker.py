@@ -5,7 +5,6 @@ its success closes the circuit again. Answers of the service itself (NOT_FOUND, 
 ...) say nothing about the peer's health and never count.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -15,6 +14,7 @@ from purgatory.domain.messages.base import Event
 from purgatory.domain.model import OpenedState
 
 from hubbub.infra.rpc.errors import PEER_FAILURES
+from hubbub.infra.rpc.types import NextCall
 from hubbub.kernel.errors import Unavailable
 
 log = structlog.get_logger(__name__)
@@ -40,7 +40,7 @@ class CircuitBreaker(grpc.aio.UnaryUnaryClientInterceptor):
 
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
+        continuation: NextCall,
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:

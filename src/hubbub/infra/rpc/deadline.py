@@ -5,12 +5,12 @@ not reliably applied by grpc's Python client, so this interceptor gives every ca
 policy's deadline unless its caller chose one. The deadline covers the call's retries too.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 
 from hubbub.infra.rpc.metadata import with_timeout
+from hubbub.infra.rpc.types import NextCall
 
 
 class Deadline(grpc.aio.UnaryUnaryClientInterceptor):
@@ -19,7 +19,7 @@ class Deadline(grpc.aio.UnaryUnaryClientInterceptor):
 
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
+        continuation: NextCall,
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:

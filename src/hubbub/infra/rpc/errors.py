@@ -13,15 +13,15 @@ any other status (a bug over there: UNKNOWN, INTERNAL, UNIMPLEMENTED) becomes `R
 a 500 like any bug here.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 import structlog
 
 from hubbub.infra.rpc import metadata
-from hubbub.infra.rpc.handlers import Behavior, Context, wrap_unary
+from hubbub.infra.rpc.handlers import wrap_unary
 from hubbub.infra.rpc.methods import rpc_at
+from hubbub.infra.rpc.types import Behavior, Context, NextCall, NextHandler
 from hubbub.kernel.errors import (
     Conflict,
     DomainError,
@@ -99,7 +99,7 @@ class ServerErrors(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        continuation: NextHandler,
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
         return wrap_unary(await continuation(handler_call_details), _answer_errors)
@@ -127,7 +127,7 @@ class ClientErrors(grpc.aio.UnaryUnaryClientInterceptor):
 
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
+        continuation: NextCall,
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:

@@ -1,22 +1,12 @@
 """Server interceptors wrap the behaviour of unary rpcs (all of hubbub's); streaming rpcs
 (the health service's Watch, reflection) pass through untouched."""
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 
-if TYPE_CHECKING:
-    Context = grpc.aio.ServicerContext[Any, Any]
-    MethodHandler = grpc.RpcMethodHandler[Any, Any]
-else:  # the type stubs' generics are not subscriptable at run time
-    Context = grpc.aio.ServicerContext
-    MethodHandler = grpc.RpcMethodHandler
-
-Behavior = Callable[[Any, Context], Awaitable[Any]]
-"""An rpc's implementation: (request, context) -> response."""
-Around = Callable[[Behavior, Any, Context], Awaitable[Any]]
-"""Code run around a behaviour: (behavior, request, context) -> response."""
+from hubbub.infra.rpc.types import Around, Behavior, Context, MethodHandler
 
 
 def wrap_unary(

@@ -19,8 +19,9 @@ from typing import Any
 import grpc
 
 from hubbub.infra.rpc import metadata
-from hubbub.infra.rpc.handlers import Behavior, Context, wrap_unary
+from hubbub.infra.rpc.handlers import wrap_unary
 from hubbub.infra.rpc.methods import rpc_at
+from hubbub.infra.rpc.types import Behavior, Context, NextCall, NextHandler
 from hubbub.kernel.errors import Invalid
 from hubbub.kernel.ports import Cache
 
@@ -33,7 +34,7 @@ class SendIdempotencyKey(grpc.aio.UnaryUnaryClientInterceptor):
 
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
+        continuation: NextCall,
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:
@@ -53,7 +54,7 @@ class ReplayAnswers(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        continuation: NextHandler,
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
         handler = await continuation(handler_call_details)

@@ -3,7 +3,6 @@ sides (label `side`: `client` is the whole call as its caller waited for it, ret
 included; `server` is the handler), and one `rpc_served` log line per call on the server."""
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -11,9 +10,10 @@ import structlog
 
 from hubbub.infra.observability.metrics import GRPC_DURATION
 from hubbub.infra.rpc.errors import status_of
-from hubbub.infra.rpc.handlers import Behavior, Context, wrap_unary
+from hubbub.infra.rpc.handlers import wrap_unary
 from hubbub.infra.rpc.metadata import method_path
 from hubbub.infra.rpc.methods import Rpc, rpc_at
+from hubbub.infra.rpc.types import Behavior, Context, NextCall, NextHandler
 from hubbub.kernel.errors import DomainError
 
 log = structlog.get_logger("hubbub.rpc")
@@ -28,7 +28,7 @@ def _observe(side: str, rpc: Rpc, code: grpc.StatusCode, started: float) -> floa
 class ServerTiming(grpc.aio.ServerInterceptor):
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        continuation: NextHandler,
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
         rpc = rpc_at(handler_call_details.method)
@@ -56,7 +56,7 @@ class ServerTiming(grpc.aio.ServerInterceptor):
 class ClientTiming(grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
+        continuation: NextCall,
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:

@@ -6,15 +6,15 @@ what it received into its contextvars for the call, so every line it logs carrie
 """
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 import structlog
 
 from hubbub.infra.rpc import metadata
-from hubbub.infra.rpc.handlers import Behavior, Context, wrap_unary
+from hubbub.infra.rpc.handlers import wrap_unary
 from hubbub.infra.rpc.methods import rpc_at
+from hubbub.infra.rpc.types import Behavior, Context, NextCall, NextHandler
 
 
 def outgoing_context() -> dict[str, str]:
@@ -29,7 +29,7 @@ def outgoing_context() -> dict[str, str]:
 class SendContext(grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[Any]],
+        continuation: NextCall,
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:
@@ -40,7 +40,7 @@ class SendContext(grpc.aio.UnaryUnaryClientInterceptor):
 class BindContext(grpc.aio.ServerInterceptor):
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        continuation: NextHandler,
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
         received = handler_call_details.invocation_metadata
