@@ -29,6 +29,8 @@ Register = Callable[[grpc.aio.Server], None]
 
 
 class RpcServer:
+    """Built where the process is assembled (no event loop needed); `start` binds the port."""
+
     def __init__(
         self,
         *,
@@ -39,45 +41,50 @@ class RpcServer:
     ) -> None:
         """`outer_interceptors` run before hubbub's own (tests use them to lose answers)."""
         self._tls = tls
-        self._server = grpc.aio.server(
-            interceptors=[
-                *outer_interceptors,
-                BindContext(),
-                ServerTiming(),
-                ServerErrors(),
-                ReplayAnswers(cache, ttl_seconds=idempotency_ttl_seconds),
-            ]
-        )
+        self._interceptors = [
+            *outer_interceptors,
+            BindContext(),
+            ServerTiming(),
+            ServerErrors(),
+            ReplayAnswers(cache, ttl_seconds=idempotency_ttl_seconds),
+        ]
         self._health = health_aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
-        self._services: list[str] = []
+        self._services: list[tuple[str, Register]] = []
+        self._server: grpc.aio.Server | None = None
 
     def add(self, service: ServiceDescriptor, register: Register) -> None:
         """Serve `service` (before `start`)."""
-        register(self._server)
-        self._services.append(service.full_name)
+        self._services.append((service.full_name, register))
 
     async def start(self, address: str) -> int:
         """Listen on `host:port` (port 0 picks a free one); the port it listens on."""
+        server = grpc.aio.server(interceptors=self._interceptors)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        for _, register in self._services:
+            register(server)
+        names = [name for name, _ in self._services]
+        reflection.enable_server_reflection(
+            [*names, HEALTH_SERVICE, reflection.SERVICE_NAME], server
+        )
         if self._tls is None:
-            port = self._server.add_insecure_port(address)
+            port = server.add_insecure_port(address)
         else:
-            port = self._server.add_secure_port(address, self._tls.credentials())
+            port = server.add_secure_port(address, self._tls.credentials())
         if port == 0:
             raise OSError(f"gRPC server could not listen on {address}")
-        reflection.enable_server_reflection(
-            [*self._services, HEALTH_SERVICE, reflection.SERVICE_NAME], self._server
-        )
-        await self._server.start()
-        for service in ["", *self._services]:
-            await self._health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        await server.start()
+        self._server = server
+        for name in ["", *names]:
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         return port
 
     async def stop(self, grace_seconds: float) -> None:
         """Report NOT_SERVING, refuse new calls, let calls in flight finish for up to
         `grace_seconds`, then cancel what is left."""
         await self._health.enter_graceful_shutdown()
-        await self._server.stop(grace_seconds)
+        if self._server is not None:
+            await self._server.stop(grace_seconds)
 
     async def wait_for_termination(self) -> None:
-        await self._server.wait_for_termination()
+        if self._server is not None:
+            await self._server.wait_for_termination()
