@@ -30,7 +30,7 @@ async def test_the_circuit_opens_on_a_dead_peer_and_closes_when_it_is_back(
         started = time.perf_counter()
         with pytest.raises(Unavailable) as caught:
             await users.get(user_id=new_id())
-        assert time.perf_counter() - started < 0.05  # open: no attempt at all
+        assert time.perf_counter() - started < 0.5  # open: refused here, no attempt at all
         assert "last 3 calls failed" in caught.value.message
         assert caught.value.status == 503
 

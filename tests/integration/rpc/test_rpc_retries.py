@@ -90,7 +90,7 @@ async def test_every_call_carries_the_policys_deadline(users_api: UsersApi) -> N
 
     remaining = faults.of("BatchGetUsers")[0].time_remaining
     assert remaining is not None
-    assert 2.0 < remaining <= 3.0
+    assert 1.0 < remaining <= 3.0  # set by the policy (a call without one has no deadline)
 
 
 async def test_a_slow_service_fails_at_the_deadline_not_later(users_api: UsersApi) -> None:
@@ -189,11 +189,11 @@ async def test_calls_are_spread_over_every_listed_replica(users_api: UsersApi) -
         users_server(users_api, outer_interceptors=[second]) as two,
         users_client(f"127.0.0.1:{one.port},127.0.0.1:{two.port}") as users,
     ):
-        for _ in range(20):
+        for _ in range(40):
             with pytest.raises(NotFound):
                 await users.get(user_id=new_id())
 
-    assert len(first.attempts) + len(second.attempts) == 20
+    assert len(first.attempts) + len(second.attempts) == 40
     assert first.attempts
     assert second.attempts
 
