@@ -10,16 +10,19 @@ from contextlib import asynccontextmanager
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from redis.asyncio import Redis
 from rpc_faults import Faults, idempotency_keys
 
 from hubbub.contexts.users import NewUser, UsersApi
 from hubbub.contexts.users.rpc import SERVICE
 from hubbub.contexts.users.wiring import users_channel
+from hubbub.infra.cache import RedisCache
 from hubbub.infra.rpc import ClientPolicy, metadata
 from hubbub.infra.rpc.channels import service_config
 from hubbub.kernel.errors import NotFound, Unavailable
 from hubbub.kernel.ids import new_id
 from hubbub.rpc_gen.users.v1 import users_pb2, users_pb2_grpc
+from local_redis import SHARED_REDIS_URL
 from rpc_servers import TEST_POLICY, users_client, users_server
 
 
@@ -210,3 +213,30 @@ async def _bare_channel(address: str) -> AsyncIterator[grpc.aio.Channel]:
         yield channel
     finally:
         await channel.close()
+
+
+async def test_any_replica_answers_a_repeat_through_a_shared_cache(users_api: UsersApi) -> None:
+    # Two replicas of the users service sharing Redis: a retry that lands on the other one
+    # still gets the first answer.
+    redis = Redis.from_url(SHARED_REDIS_URL)
+    namespace = f"test-{new_id().hex[-12:]}"
+    shared = RedisCache(redis, namespace=namespace)
+    key = ((metadata.IDEMPOTENCY_KEY, "create-alice-2"),)
+    request = users_pb2.CreateUserRequest(username="alice")
+    try:
+        async with (
+            users_server(users_api, cache=shared) as one,
+            users_server(users_api, cache=shared) as two,
+            _bare_channel(one.address) as to_one,
+            _bare_channel(two.address) as to_two,
+        ):
+            first = await users_pb2_grpc.UsersServiceStub(to_one).CreateUser(request, metadata=key)
+            again = await users_pb2_grpc.UsersServiceStub(to_two).CreateUser(request, metadata=key)
+    finally:
+        stored = [k async for k in redis.scan_iter(match=f"{namespace}:*")]
+        if stored:
+            await redis.delete(*stored)
+        await redis.aclose()
+
+    assert again == first
+    assert len(stored) == 1  # the first answer, kept for the replicas
