@@ -12,7 +12,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.t
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-runtime run test test-browser screenshots lint format migrate bench clean check demo image
+.PHONY: install install-runtime run test test-browser screenshots lint format migrate bench clean check demo image proto
 
 install: $(TOOLS)
 
@@ -54,6 +54,12 @@ lint: $(TOOLS)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
+	bash scripts/buf-check.sh
+
+# The gRPC services' Python code and type stubs, generated from proto/ into src/hubbub/rpc_gen/
+# (checked in; a test fails when it is not what this target would write).
+proto: $(TOOLS)
+	$(BIN)/python scripts/protogen.py
 
 format: $(TOOLS)
 	$(BIN)/ruff format src tests bench

@@ -55,6 +55,29 @@ class Settings(BaseSettings):
     ai_calls_per_minute: int = Field(default=20, ge=1)
     ai_calls_per_day: int = Field(default=500, ge=1)
 
+    # Services over gRPC (README, "Services over gRPC"). A context whose peer is set is called
+    # at that address (`host:port`, `dns:///name:port`, or `ip:port,ip:port`); a context with
+    # no peer runs in the process that needs it.
+    peers_auth: str | None = None
+    peers_users: str | None = None
+    peers_chats: str | None = None
+    peers_messages: str | None = None
+    peers_notification: str | None = None
+    peers_assistant: str | None = None
+    rpc_deadline_seconds: float = Field(default=2.0, gt=0)
+    rpc_idempotency_ttl_seconds: float = Field(default=300.0, gt=0)
+    rpc_breaker_threshold: int = Field(default=5, ge=1)
+    rpc_breaker_recovery_seconds: float = Field(default=10.0, gt=0)
+    # TLS between services (PEM files). Server side: its certificate and key, and the CA of
+    # the client certificates it requires (mutual TLS). Client side: the CA its peers'
+    # certificates are checked against, and its own certificate and key for mutual TLS.
+    rpc_tls_cert: Path | None = None
+    rpc_tls_key: Path | None = None
+    rpc_tls_client_ca: Path | None = None
+    rpc_tls_ca: Path | None = None
+    rpc_tls_client_cert: Path | None = None
+    rpc_tls_client_key: Path | None = None
+
     log_level: str = "info"
     # `auto`: a readable console format when stderr is a terminal, JSON lines otherwise.
     log_format: Literal["json", "console", "auto"] = "auto"
@@ -70,6 +93,19 @@ class Settings(BaseSettings):
     def bus_in_process(self) -> bool:
         """The bus is this process's memory (`memory://`): it forgets what it held on exit."""
         return self.bus_url.startswith("memory:")
+
+    @property
+    def peers(self) -> dict[str, str]:
+        """The contexts this process calls over gRPC, by name, with their addresses."""
+        named = {
+            "auth": self.peers_auth,
+            "users": self.peers_users,
+            "chats": self.peers_chats,
+            "messages": self.peers_messages,
+            "notification": self.peers_notification,
+            "assistant": self.peers_assistant,
+        }
+        return {context: address for context, address in named.items() if address}
 
     @property
     def is_sqlite(self) -> bool:

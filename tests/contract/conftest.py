@@ -2,14 +2,20 @@
 against the real engines (the machine's Redis, a Tansu broker the suite starts itself).
 
 Redis is shared with other test runs, so every test works in its own random namespace and
-never flushes anything.
+never flushes anything. The contexts' `Api` suites run on a migrated database of each engine
+(the integration tier's fixtures).
 """
 
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 from tansu_broker import TANSU_CONSUMER_TUNING, kafka_bootstrap  # noqa: F401  (fixture)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))  # db_fixtures
+from db_fixtures import db, db_url, postgres_database, sqlite_template  # noqa: F401
 
 from hubbub.kernel.ids import new_id
 from local_redis import SHARED_REDIS_URL as REDIS_URL

@@ -9,6 +9,8 @@ misses and loads the new profile. Presence is not in the entry; it is always liv
 from datetime import datetime
 from uuid import UUID
 
+from pydantic_core import to_json
+
 from hubbub.contexts.users.api import UserRecord
 from hubbub.contexts.users.ports import UserStore
 from hubbub.kernel.ports import Cache
@@ -31,8 +33,10 @@ class CachedUserStore:
         missing = {u for u, raw in zip(wanted, cached, strict=True) if raw is None}
         if missing:
             loaded = await self._store.get_many(missing)
+            # Python-mode dump: the contract's JSON form of times keeps only milliseconds, and a
+            # cached profile must read back exactly as the database gave it.
             await self._cache.set_many(
-                {_key(r.id): r.model_dump_json().encode() for r in loaded}, ttl_seconds=self._ttl
+                {_key(r.id): to_json(r.model_dump()) for r in loaded}, ttl_seconds=self._ttl
             )
             records.extend(loaded)
         return records

@@ -67,3 +67,10 @@ ASSISTANT_JOB_SECONDS = Histogram(
     ["kind"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0),
 )
+GRPC_DURATION = Histogram(
+    "hubbub_grpc_request_duration_seconds",
+    "gRPC calls between services, by side (client: the whole call as its caller waited, "
+    "retries included; server: the handler), service, method and status code",
+    ["side", "service", "method", "code"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
