@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test test-browser screenshots lint format migrate bench clean check
+.PHONY: install run test test-browser screenshots lint format migrate bench clean check assistant-index
 
 install: $(STAMP)
 
@@ -44,6 +44,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 check: test lint
+
+# The offline assistant's trigger vectors and intent head, shipped in the package (rebuild
+# after editing src/hubbub/contexts/assistant/bank_data/*.yaml; a test checks it matches).
+assistant-index: $(STAMP)
+	$(BIN)/python -m hubbub.contexts.assistant.bank_index
 
 migrate: $(STAMP)
 	$(BIN)/hubbub db upgrade
