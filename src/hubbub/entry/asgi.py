@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from hubbub import __version__
 from hubbub.bootstrap import Container
 from hubbub.contexts.assistant.routes import router as assistant_router
+from hubbub.contexts.assistant.routes import settings_router as assistant_settings_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
@@ -44,7 +45,14 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.apis = frontend.apis
     app.state.gateway = frontend.gateway
-    for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
+    for router in (
+        auth_router,
+        users_router,
+        chats_router,
+        messages_router,
+        assistant_router,
+        assistant_settings_router,
+    ):
         app.include_router(router)
     mount_web(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)

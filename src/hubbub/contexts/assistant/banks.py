@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from hubbub.contexts.assistant.voice import check_template
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 MIN_TRIGGERS = 3
@@ -65,6 +67,12 @@ class Intent(BaseModel):
     holds: tuple[Text, ...] = ()  # this intent's own holding answers (default: the bank's)
     advice: Text
     why: Text
+
+    @model_validator(mode="after")
+    def _voice_templates(self) -> Intent:
+        for text in (*self.replies, *self.holds):
+            check_template(text)
+        return self
 
     @property
     def autoreply(self) -> bool:

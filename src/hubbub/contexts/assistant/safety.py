@@ -27,7 +27,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 _SCAM = _any(
     # one-time codes and PINs
     r"\b(?:send|forward|tell|give|share|read|reply with|text)\b.{0,40}"
-    r"\b(?:code|otp|pin|passcode|password|verification)\b",
+    r"\b(?:code|otp|pin|passcode|password|verification)\b(?!\s+(?:review|base|snippet))",
     r"\b(?:code|pin)\b.{0,30}\b(?:we|i)\b.{0,15}\b(?:sent|texted)\b",
     r"(?:назов|сообщ|продиктуй|перешл|пришл|скаж|отправ|скин)\w*.{0,40}"
     r"(?:код|парол|пин)",
@@ -56,7 +56,8 @@ _SCAM = _any(
     r"(?:крипт|бирж|инвест)\w*.{0,120}(?:переведи|вложи|утро|удво|подключу)",
 )
 _CRISIS = _any(
-    r"\b(?:kill|hurt|harm) myself\b|\bsuicid|\bend(?:ing)? (?:it all|my life|it)\b",
+    r"\b(?:kill|killing|hurt|hurting|harm|harming) myself\b|\bsuicid",
+    r"\bend(?:ing)? (?:it all|my life|it)\b",
     r"\bdon'?t want to (?:live|be alive|be here)\b|\bno (?:point|reason) (?:in )?living\b",
     r"\bbetter off without me\b|\bwant to disappear\b|\bwhat'?s the point of living\b",
     r"не хочу жить|покончить с собой|покончить со всем|всё это закончить|все это закончить",
