@@ -7,8 +7,8 @@ it. These rules decide which line matters and what the earlier ones change:
   (an autoreply does not count as an answer), at most ``PENDING``. "hey" then "can you lend
   me 50?" is a money question, not a greeting.
 - **The line that matters most** among them: crisis, then scams, emergencies, sensitive
-  moments (grief, reproach, health, distress), then questions that need the owner, then
-  the rest; between equals, the latest.
+  moments (grief, reproach, health, distress); otherwise the latest line whose intent is
+  clear ("can we move to Thursday?" then "🙏" is about Thursday).
 - **News that changes the next line.** A sensitive line among the recent ones (``RECENT``)
   makes what follows sensitive too: "how am I going to pay rent" right after "I lost my
   job" is not a money request, and nothing is auto-sent.
@@ -30,6 +30,7 @@ from hubbub.contexts.assistant.safety import Alarm, alarm
 PENDING = 4  # unanswered lines considered
 RECENT = 6  # lines whose sensitive news still colours the next one
 NUDGES = frozenset({"are_you_there", "nudge"})
+SENSITIVE_TIER = 3  # crisis 0, scam 1, urgent 2, the other `never` intents 3
 # Sensitive intents whose news colours what follows (not a reproach: that is about the
 # line itself, and not the owner's own condolences received).
 STICKY = frozenset(
@@ -95,8 +96,7 @@ def understand(
         return base
     readings = [read(line.text) for line in pending]
     intents = [r.clear(threshold, margin) for r in readings]
-    ranked = [(_tier(bank, intent), n) for n, intent in enumerate(intents)]
-    _, chosen = min(ranked, key=lambda t: (t[0], -t[1]))
+    chosen = min(range(len(intents)), key=lambda n: _rank(bank, intents[n], n))
     focus_intent = intents[chosen]
     raised = alarm([line.text for line in pending])
     sticky = None
@@ -121,6 +121,15 @@ def understand(
 
 def _by_owner_self(line: Line) -> bool:
     return line.from_owner and not line.ai_generated
+
+
+def _rank(bank: Bank, intent: str | None, position: int) -> tuple[int, int, int]:
+    """Sensitive lines first (crisis before scams before emergencies before the rest), then
+    the latest clear line, then the latest line."""
+    tier = _tier(bank, intent)
+    if tier <= SENSITIVE_TIER:
+        return (0, tier, -position)
+    return (1 if intent is not None else 2, 0, -position)
 
 
 def _tier(bank: Bank, intent: str | None) -> int:
