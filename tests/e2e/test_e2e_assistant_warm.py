@@ -11,7 +11,7 @@ from e2e_api import API, assert_error, bearer, bind, direct_chat, expect, http_c
 from e2e_server import ServerProcess
 from e2e_ws import open_ws
 
-START_WITHIN = 10.0  # seconds to /healthz; ~1–2 s when the machine is idle
+START_WITHIN = 20.0  # seconds to /healthz: ~3 s on this machine when idle, more under load
 READY_WITHIN = 60.0
 FIRST_ADVICE_WITHIN = 2.0
 

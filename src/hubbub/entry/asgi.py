@@ -115,10 +115,16 @@ def _add_ops_routes(app: FastAPI) -> None:
         "/readyz",
         response_model=Readiness,
         tags=["operations"],
-        responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
+        responses={
+            503: {
+                "model": Readiness,
+                "description": "A dependency does not answer, or the model is still loading",
+            }
+        },
     )
     async def readyz(request: Request) -> JSONResponse:
-        """Every configured dependency (database, Redis, fan-out, bus) answers."""
+        """Every configured dependency (database, Redis, fan-out, bus) answers, and the
+        assistant's model is loaded and warm (`assistant_model`: `loading` until then)."""
         checks = await request.app.state.container.readiness()
         ready = all(v == "ok" for v in checks.values())
         body = Readiness(status="ok" if ready else "unavailable", checks=checks)
