@@ -45,7 +45,7 @@ from hubbub.kernel.ports import Embedder
 # wrong ones at most 1 in 80 (figures in bench/RESULTS.md).
 THRESHOLD = 0.4
 MARGIN = 0.2
-ADVICE_THRESHOLD = 0.35
+ADVICE_THRESHOLD = 0.4
 ADVICE_MARGIN = 0.05
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_WINDOW = 3  # recent lines that decide the conversation's language
