@@ -21,6 +21,9 @@ from hubbub.kernel.ports import Embedder
 TONE_NEIGHBOURS = 3
 # A cheerful winner this close (in probability) to a sombre intent is a mixed message.
 CLASH_MARGIN = 0.1
+# ... or any sombre intent among the likeliest with at least this probability: "they gave
+# the flat to someone else" is about a flat, and no occasion for "congratulations".
+CLASH_FLOOR = 0.1
 # Below this cosine to every trigger of its language a line is off the banks' domain: no
 # intent is clear, and its neighbours' tones are noise.
 SIMILARITY_FLOOR = 0.84
@@ -76,7 +79,7 @@ class Classifier:
         similarity = float(np.max(self._vectors[language] @ vector))
         tones = [self._tones[int(i)] for i in order]
         mixed = tones[0] is Tone.POSITIVE and any(
-            tone in SOMBRE and best - float(p[i]) < CLASH_MARGIN
+            tone in SOMBRE and (best - float(p[i]) < CLASH_MARGIN or float(p[i]) >= CLASH_FLOOR)
             for tone, i in zip(tones[1:], order[1:], strict=True)
         )
         return Reading(

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hubbub.contexts.assistant import bank_index
-from hubbub.contexts.assistant.banks import Bank, Banks, Intent, Mode, load_banks
+from hubbub.contexts.assistant.banks import Bank, Banks, Intent, Mode, Tone, load_banks
 from hubbub.contexts.assistant.conversation import Focus, Line, understand
 from hubbub.contexts.assistant.reading import SOMBRE, Classifier, Reading
 from hubbub.contexts.assistant.safety import Alarm
@@ -47,6 +47,9 @@ THRESHOLD = 0.4
 MARGIN = 0.2
 ADVICE_THRESHOLD = 0.4
 ADVICE_MARGIN = 0.05
+# A cheerful ready reply ("Congratulations!") to news misread is the worst reply there is
+# ("they gave the flat to someone else" read as a new home): a higher bar for those.
+CHEER_THRESHOLD = 0.6
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_WINDOW = 3  # recent lines that decide the conversation's language
 
@@ -115,7 +118,10 @@ class SmartReply:
             return None
         bank = self.bank(focus.language)
         intent = bank.intents[focus.intent] if focus.intent else None
-        sure = reading.clear(THRESHOLD, MARGIN) == focus.intent
+        bar = THRESHOLD
+        if intent is not None and intent.tone is Tone.POSITIVE:
+            bar = max(bar, CHEER_THRESHOLD)
+        sure = reading.clear(bar, MARGIN) == focus.intent
         if intent is not None and intent.mode is Mode.ANSWER and not sure:
             intent = None  # not sure enough to speak for the owner with a ready reply
             if not focus.question:
