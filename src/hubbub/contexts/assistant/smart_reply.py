@@ -144,9 +144,17 @@ class SmartReply:
             quote=reading.text if hold else None,
         )
 
-    def advise(self, lines: Sequence[Line], voice: Voice | None = None) -> Suggestion:
-        """Advice for the owner; neutral (or acknowledging) when nothing is clear."""
-        focus = self.understand(lines)
+    def advise(
+        self,
+        lines: Sequence[Line],
+        voice: Voice | None = None,
+        *,
+        threshold: float = ADVICE_THRESHOLD,
+        margin: float = ADVICE_MARGIN,
+    ) -> Suggestion:
+        """Advice for the owner; neutral (or acknowledging) when nothing is clear. Another
+        bar than the advice bar is for calibration (bench/ai_eval/calibrate.py)."""
+        focus = self.understand(lines, threshold, margin)
         bank = self.bank(focus.language)
         if focus.alarm is Alarm.CRISIS or focus.alarm is Alarm.SCAM:
             return self._intent_advice(focus, focus.alarm.value, voice, alarm=focus.alarm.value)
