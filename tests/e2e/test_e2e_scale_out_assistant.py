@@ -77,5 +77,11 @@ async def test_the_assistant_role_reports_its_dependencies(cluster: Cluster) -> 
     async with httpx.AsyncClient(timeout=5) as http:
         ready = expect(await http.get(f"{worker.base_url}/readyz"), 200)
         no_api = await http.get(f"{worker.base_url}{API}/users/me")
-    assert ready["checks"] == {"database": "ok", "redis": "ok", "fanout": "ok", "bus": "ok"}
+    assert ready["checks"] == {
+        "database": "ok",
+        "redis": "ok",
+        "fanout": "ok",
+        "bus": "ok",
+        "assistant_model": "ok",  # loaded and exercised before the worker is ready
+    }
     assert no_api.status_code == 404  # an assistant serves no clients

@@ -2,6 +2,7 @@
 and on PostgreSQL, so that the fake the unit tests use cannot drift."""
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from hubbub.contexts.assistant.fakes import InMemoryAssistantStore
 from hubbub.contexts.assistant.model import Advice, Binding, Job, JobStatus
 from hubbub.contexts.assistant.ports import AssistantStore, Kind
 from hubbub.contexts.assistant.store import SqlAssistantStore
+from hubbub.contexts.assistant.voice import Voice
 from hubbub.infra.db import Database
 from hubbub.infra.db.outbox import outbox
 from hubbub.kernel.ids import new_id
@@ -166,3 +168,23 @@ async def test_queued_jobs_are_listed_oldest_first(store: AssistantStore) -> Non
 
     assert [j.id for j in await store.queued_jobs(10)] == [first.id, third.id]
     assert [j.id for j in await store.queued_jobs(1)] == [first.id]
+
+
+async def test_advice_keeps_its_kind(store: AssistantStore) -> None:
+    owner = binding("autoreply")
+    await store.add_binding(owner)
+    queued = job(owner, new_id(), 1)
+    await store.enqueue([queued])
+    notice = replace(advice(queued, "Replied for you."), kind="notice")
+    assert await store.add_advice(notice, NOW)
+
+    [stored] = await store.advice_of(CHAT, ALICE, limit=5, before_id=None)
+    assert (stored.kind, stored.text) == ("notice", "Replied for you.")
+
+
+async def test_voice_settings_are_saved_and_changed(store: AssistantStore) -> None:
+    assert await store.voice_of(ALICE) is None
+    await store.save_voice(ALICE, Voice(gender="feminine"), NOW)
+    await store.save_voice(ALICE, Voice(gender="feminine", address="formal"), NOW)
+    assert await store.voice_of(ALICE) == Voice(gender="feminine", address="formal")
+    assert await store.voice_of(BOB) is None

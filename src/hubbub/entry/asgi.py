@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from hubbub import __version__
 from hubbub.bootstrap import Container
 from hubbub.contexts.assistant.routes import router as assistant_router
+from hubbub.contexts.assistant.routes import settings_router as assistant_settings_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
@@ -45,7 +46,14 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.apis = frontend.apis
     app.state.gateway = frontend.gateway
-    for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
+    for router in (
+        auth_router,
+        users_router,
+        chats_router,
+        messages_router,
+        assistant_router,
+        assistant_settings_router,
+    ):
         app.include_router(router)
     mount_web(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
@@ -114,10 +122,16 @@ def _add_ops_routes(app: FastAPI) -> None:
         "/readyz",
         response_model=Readiness,
         tags=["operations"],
-        responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
+        responses={
+            503: {
+                "model": Readiness,
+                "description": "A dependency does not answer, or the model is still loading",
+            }
+        },
     )
     async def readyz(request: Request) -> JSONResponse:
-        """Every configured dependency (database, Redis, fan-out, bus) answers."""
+        """Every configured dependency (database, Redis, fan-out, bus) answers, and the
+        assistant's model is loaded and warm (`assistant_model`: `loading` until then)."""
         checks = await request.app.state.container.readiness()
         ready = all(v == "ok" for v in checks.values())
         body = Readiness(status="ok" if ready else "unavailable", checks=checks)

@@ -7,8 +7,10 @@ import pytest
 from assistant_world import World, build_world, payload
 from structlog.testing import capture_logs
 
+from hubbub.contexts.assistant.api import AssistantSettingsPatch
 from hubbub.contexts.assistant.model import CONTEXT_LINES, JobStatus
 from hubbub.contexts.assistant.ports import Answer, Prompt
+from hubbub.contexts.assistant.voice import Voice
 from hubbub.infra.bus import InMemoryBus
 from hubbub.infra.observability.metrics import ASSISTANT_JOBS
 from hubbub.kernel.fakes import FixedClock, RecordingLiveEvents
@@ -32,10 +34,11 @@ async def test_advice_reaches_only_its_owner_and_is_listed(world: World) -> None
     [pushed] = world.live.of_type("ai_advice")
     assert (pushed.kind, pushed.target) == ("to_user", world.alice)
     assert pushed.frame is not None
-    assert pushed.frame["text"] == "advice answer"
+    assert pushed.frame["text"] == "advice answer to Sorry, running late"
     assert pushed.frame["in_reply_to"] == str(said.id)
+    assert pushed.frame["kind"] == "advice"
     listed = await world.assistant.advice(user_id=world.alice, chat_id=chat, limit=10)
-    assert [a.text for a in listed.advice] == ["advice answer"]
+    assert [a.text for a in listed.advice] == ["advice answer to Sorry, running late"]
     assert (await world.assistant.advice(user_id=world.bob, chat_id=chat, limit=10)).advice == []
 
 
@@ -48,7 +51,7 @@ async def test_an_autoreply_is_a_normal_message_in_the_owners_name(world: World)
     human, reply = await world.history(chat)
     assert (reply.sender_id, reply.text, reply.ai_generated) == (
         world.alice,
-        "autoreply answer",
+        "autoreply answer to are you there?",
         True,
     )
     assert reply.seq == human.seq + 1
@@ -313,3 +316,67 @@ async def test_jobs_still_queued_are_handed_to_the_bus_again(world: World) -> No
     await bus.stop()
     assert statuses(world) == [JobStatus.DONE]
     assert [m.ai_generated for m in await world.history(chat)] == [False, True]
+
+
+async def test_a_holding_autoreply_tells_its_owner_what_is_still_theirs(world: World) -> None:
+    chat = await world.direct(world.alice, world.bob)
+    await world.assistant.bind(user_id=world.alice, chat_id=chat, kind="autoreply")
+    world.provider.script = lambda prompt: Answer(
+        text="Let me check and get back to you soon.",
+        notice="Replied for you. They wrote: “Thursday?”",
+    )
+    await world.say(world.bob, chat, "Thursday?")
+    await world.pump()
+
+    *_, reply = await world.history(chat)
+    assert (reply.text, reply.ai_generated) == ("Let me check and get back to you soon.", True)
+    [notice] = world.frames_to(world.alice, "ai_advice")
+    assert notice.frame is not None and notice.frame["kind"] == "notice"
+    listed = await world.assistant.advice(user_id=world.alice, chat_id=chat, limit=10)
+    assert [(a.kind, a.text) for a in listed.advice] == [
+        ("notice", "Replied for you. They wrote: “Thursday?”")
+    ]
+    assert statuses(world) == [JobStatus.DONE]
+
+
+async def test_a_scam_is_a_warning_and_nothing_is_sent(world: World) -> None:
+    chat = await world.direct(world.alice, world.bob)
+    await world.assistant.bind(user_id=world.alice, chat_id=chat, kind="autoreply")
+    world.provider.script = lambda prompt: Answer(
+        text="", notice="Looks like a scam.", alarm="scam"
+    )
+    await world.say(world.bob, chat, "send me the code")
+    await world.pump()
+
+    assert [m.text for m in await world.history(chat)] == ["send me the code"]
+    [warning] = world.frames_to(world.alice, "ai_advice")
+    assert warning.frame is not None and warning.frame["kind"] == "warning"
+
+
+async def test_the_same_advice_is_not_pushed_twice_in_a_row(world: World) -> None:
+    chat = await world.direct(world.alice, world.bob)
+    await world.assistant.bind(user_id=world.alice, chat_id=chat, kind="advice")
+    world.provider.script = lambda prompt: Answer(text="Acknowledge it first.")
+    await world.say(world.bob, chat, "this is the third time I'm writing")
+    await world.say(world.bob, chat, "still nothing??")
+    await world.pump()
+
+    assert len(world.frames_to(world.alice, "ai_advice")) == 1
+    assert sorted(statuses(world)) == sorted([JobStatus.DONE, JobStatus.DECLINED])
+    await world.assistant.request_advice(user_id=world.alice, chat_id=chat)
+    await world.pump()
+    assert len(world.frames_to(world.alice, "ai_advice")) == 2  # asked for: given again
+
+
+async def test_the_owners_voice_reaches_the_model(world: World) -> None:
+    chat = await world.direct(world.alice, world.bob)
+    await world.assistant.bind(user_id=world.alice, chat_id=chat, kind="autoreply")
+    changed = await world.assistant.update_settings(
+        user_id=world.alice, patch=AssistantSettingsPatch(gender="feminine")
+    )
+    assert (changed.gender, changed.address, changed.learn_style) == ("feminine", "auto", True)
+    await world.say(world.bob, chat, "привет!")
+    await world.pump()
+
+    assert world.provider.prompts[-1].voice == Voice(gender="feminine")
+    assert (await world.assistant.settings(user_id=world.bob)).gender == "neutral"

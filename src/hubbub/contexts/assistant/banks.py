@@ -22,11 +22,13 @@ from pydantic import (
     model_validator,
 )
 
+from hubbub.contexts.assistant.voice import check_template
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 MIN_TRIGGERS = 3
 MIN_REPLIES = 2
-MIN_INTENTS = 40
+MIN_INTENTS = 60
 PACKAGED_LANGUAGES = ("en", "ru")
 
 
@@ -43,19 +45,39 @@ class Tone(StrEnum):
     URGENT = "urgent"
 
 
+class Mode(StrEnum):
+    """What an autoreply may do with a message of an intent."""
+
+    ANSWER = "answer"  # a ready reply that invents nothing ("You're welcome!")
+    HOLD = "hold"  # the owner's knowledge or decision is needed: a holding answer
+    NEVER = "never"  # grief, conflict, health, distress, crisis, scams: advice only
+    SILENT = "silent"  # nothing needs an answer ("ok", "haha", small talk)
+
+
 class Intent(BaseModel):
     """One thing the other person may mean, and how the owner might respond."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     tone: Tone
-    # False for moments where a canned answer in the owner's name would be hurtful
-    # (grief, anger, emergencies): the assistant only advises there.
-    autoreply: bool = True
+    mode: Mode
     triggers: tuple[Text, ...] = Field(min_length=MIN_TRIGGERS)
+    # What the owner could send (advice's suggested reply; an `answer` intent's autoreply).
     replies: tuple[Text, ...] = Field(min_length=MIN_REPLIES)
+    holds: tuple[Text, ...] = ()  # this intent's own holding answers (default: the bank's)
     advice: Text
     why: Text
+
+    @model_validator(mode="after")
+    def _voice_templates(self) -> Intent:
+        for text in (*self.replies, *self.holds):
+            check_template(text)
+        return self
+
+    @property
+    def autoreply(self) -> bool:
+        """Whether an autoreply may ever be sent for it (a ready reply or a holding one)."""
+        return self.mode in (Mode.ANSWER, Mode.HOLD)
 
 
 class Bank(BaseModel):
@@ -68,6 +90,12 @@ class Bank(BaseModel):
     neutral_why: Text
     acknowledge_advice: Text
     acknowledge_why: Text
+    hold_replies: tuple[Text, ...] = Field(min_length=1)  # "I'll check and get back to you"
+    quote: Text  # shows the owner the line a holding answer answered: "They wrote: “{line}”"
+    notice_hold: Text  # the owner's notice after a holding autoreply ("{reply}")
+    notice_declined: Text  # the owner's notice when a message is left to them
+    repeat_advice: Text  # a question asked again while unanswered
+    repeat_why: Text
     intents: dict[Text, Intent] = Field(min_length=MIN_INTENTS)
 
 

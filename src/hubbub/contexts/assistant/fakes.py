@@ -9,6 +9,7 @@ from uuid import UUID
 from hubbub.contexts.assistant.events import JobQueued, request_of
 from hubbub.contexts.assistant.model import Advice, Binding, Job, JobStatus
 from hubbub.contexts.assistant.ports import Answer, Prompt, ProviderError
+from hubbub.contexts.assistant.voice import Voice
 
 
 class InMemoryAssistantStore:
@@ -18,6 +19,7 @@ class InMemoryAssistantStore:
         self.bindings: dict[UUID, Binding] = {}
         self.jobs: dict[UUID, Job] = {}
         self.advice: dict[UUID, Advice] = {}
+        self.voices: dict[UUID, Voice] = {}
         self.outbox: list[JobQueued] = []
 
     async def add_binding(self, binding: Binding) -> bool:
@@ -97,8 +99,20 @@ class InMemoryAssistantStore:
         )
         return [a.text for a in mine[-limit:]]
 
+    async def voice_of(self, user_id: UUID) -> Voice | None:
+        return self.voices.get(user_id)
+
+    async def save_voice(self, user_id: UUID, voice: Voice, at: datetime) -> None:
+        self.voices[user_id] = voice
+
 
 Script = Callable[[Prompt], Answer | None]
+
+
+def _answer_the_latest_line(prompt: Prompt) -> Answer:
+    """A different answer per message (the same advice twice in a row is not pushed)."""
+    latest = prompt.turns[-1].text if prompt.turns else "nothing"
+    return Answer(text=f"{prompt.kind} answer to {latest}")
 
 
 class ScriptedProvider:
@@ -108,7 +122,7 @@ class ScriptedProvider:
     name = "scripted"
 
     def __init__(self, script: Script | None = None) -> None:
-        self.script: Script = script or (lambda prompt: Answer(text=f"{prompt.kind} answer"))
+        self.script: Script = script or _answer_the_latest_line
         self.prompts: list[Prompt] = []
         self.failing: str | None = None
         self.started = False

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 from uuid import UUID
 
 from hubbub.contexts.assistant.ports import Answer, Kind
@@ -10,11 +11,13 @@ from hubbub.kernel.errors import Invalid
 from hubbub.kernel.ids import new_id
 
 KINDS: tuple[Kind, ...] = ("advice", "autoreply")
+AdviceKind = Literal["advice", "notice", "warning"]
+WARNINGS = frozenset({"scam", "crisis"})
 CONTEXT_LINES = 20  # chat lines a model sees, the triggering one last
 MEMORY_ITEMS = 5  # earlier advice of the thread a model is reminded of
-NEUTRAL_INTENTS = frozenset({"neutral"})
-"""Intents that mean "nothing clear to say": advice of this kind is given only on demand,
-never pushed unasked after every unclear message."""
+NEUTRAL_INTENTS = frozenset({"neutral", "agreement", "laughter", "small_talk"})
+"""Advice given only on demand, never pushed unasked: "nothing clear to say", and the lines
+that need no answer (the banks' `silent` intents: "ok", "haha", small talk)."""
 
 
 class JobStatus(StrEnum):
@@ -106,6 +109,8 @@ class Advice:
     suggested_reply: str | None
     in_reply_to: UUID | None
     created_at: datetime
+    # advice; notice (what an autoreply did, or why it did nothing); warning (scam, crisis)
+    kind: AdviceKind = "advice"
 
 
 def check_kind(value: object) -> Kind:
@@ -131,11 +136,27 @@ def reacts_to(binding: Binding, trigger: Trigger) -> bool:
     )
 
 
-def worth_pushing(job: Job, answer: Answer | None) -> bool:
-    """Unasked-for advice is pushed only when it says something specific."""
-    if answer is None or not answer.text.strip():
+def worth_pushing(job: Job, answer: Answer | None, memory: tuple[str, ...] = ()) -> bool:
+    """Whether the answer is worth acting on. Unasked-for advice is pushed only when it says
+    something specific and not what the thread's latest advice already said; an autoreply
+    job acts when it has a reply to post or a notice for the owner."""
+    if answer is None:
         return False
-    return job.on_demand or job.kind != "advice" or answer.intent not in NEUTRAL_INTENTS
+    if job.kind == "autoreply":
+        return bool(answer.text.strip() or (answer.notice or "").strip())
+    if not answer.text.strip():
+        return False
+    if job.on_demand:
+        return True
+    return answer.intent not in NEUTRAL_INTENTS and answer.text not in memory[-1:]
+
+
+def advice_kind(answer: Answer, job: Job) -> AdviceKind:
+    """How the owner's thread shows it: a warning (scam, crisis), an autoreply's notice, or
+    advice."""
+    if answer.alarm in WARNINGS:
+        return "warning"
+    return "notice" if job.kind == "autoreply" else "advice"
 
 
 def context_window(trigger_seq: int | None) -> int | None:

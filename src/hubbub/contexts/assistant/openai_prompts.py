@@ -25,14 +25,33 @@ ADVICE_SYSTEM = (
     "You are {owner}'s private assistant in a chat app. You read {owner}'s conversation "
     "and advise {owner} on how to handle it. Answer in one or two short sentences and say "
     "briefly why. Write in the language of the conversation. Speak only to {owner}: never "
-    "address the other people in the chat. No preamble, no greeting, no lists."
+    "address the other people in the chat. No preamble, no greeting, no lists. "
+    "Read the whole conversation in order and keep straight who said what: whether "
+    "someone is upset with {owner} or upset about something else, whether they invite "
+    "{owner} or thank {owner} for coming, whether the news is {owner}'s or theirs. Earlier "
+    "news (a loss, an illness, bad news) changes what a later line means. Do not repeat "
+    "your earlier advice."
 )
 AUTOREPLY_SYSTEM = (
     "You write {owner}'s next message in a chat, as {owner}, in {owner}'s own voice. "
     "Keep it short and natural, like a real chat message, in the same language as the "
     "conversation. Write only the message itself: no quotes, no name prefix, no "
-    "explanation. Never mention being an AI or an assistant."
+    "explanation. Never mention being an AI or an assistant. Never invent facts, times, "
+    "places, amounts or promises: when the answer needs {owner}'s own knowledge or "
+    "decision (a time, a place, yes or no to a plan, money, a favour, an opinion), write "
+    "only that {owner} will check and get back to them soon.{voice}"
 )
+_GENDER = {
+    "feminine": " {owner} is a woman: use feminine forms for {owner}'s own words.",
+    "masculine": " {owner} is a man: use masculine forms for {owner}'s own words.",
+    "neutral": " Avoid gendered forms in {owner}'s own words (in Russian, no past-tense "
+    "verbs or short adjectives about {owner}: «ясно», not «понял»).",
+}
+_ADDRESS = {
+    "formal": " Address the other person formally (in Russian: «вы»).",
+    "informal": " Address the other person informally (in Russian: «ты»).",
+    "auto": " Address the other person the way they address {owner}.",
+}
 
 _THINKING = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "«": "»", "‘": "’", "`": "`"}
@@ -58,7 +77,9 @@ def build_messages(prompt: Prompt, max_chars: int = MAX_TRANSCRIPT_CHARS) -> lis
         messages.insert(0, {"role": "user", "content": f"({owner} started this chat.)"})
     if not messages or messages[-1]["role"] == "assistant":
         messages.append({"role": "user", "content": f"(Write {owner}'s next message.)"})
-    system = {"role": "system", "content": AUTOREPLY_SYSTEM.format(owner=owner)}
+    voice = _GENDER[prompt.voice.gender] + _ADDRESS[prompt.voice.address]
+    content = AUTOREPLY_SYSTEM.format(owner=owner, voice=voice.format(owner=owner))
+    system = {"role": "system", "content": content}
     return [system, *merge_same_role(messages)]
 
 

@@ -11,10 +11,12 @@ records the job as failed instead of waiting forever.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 from uuid import UUID
+
+from hubbub.contexts.assistant.voice import Voice
 
 if TYPE_CHECKING:
     from hubbub.contexts.assistant.model import Advice, Binding, Job
@@ -40,16 +42,23 @@ class Prompt:
     owner_name: str
     turns: tuple[Turn, ...]  # oldest first; only lines the owner can see
     memory: tuple[str, ...] = ()  # the thread's earlier advice, oldest first (advice only)
+    voice: Voice = field(default_factory=Voice)  # how the owner's replies sound
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the assistant says: advice text (with why), or a reply to post."""
+    """What the assistant says: advice text (with why), or a reply to post.
+
+    For an autoreply job, `text` is the reply to post ("" to post nothing) and `notice`
+    what the owner is told in their thread: what was sent and what is still theirs to
+    answer (a holding reply), or why nothing was sent (a sensitive moment, a scam)."""
 
     text: str
     reason: str | None = None  # why, in a clause (advice)
     suggested_reply: str | None = None  # a reply the owner could send (advice)
     intent: str | None = None  # the offline scorer's intent id, for metrics and tests
+    notice: str | None = None  # autoreply jobs: the owner's notice
+    alarm: str | None = None  # "scam" / "crisis" / "urgent": the owner is warned
 
 
 class ProviderError(Exception):
@@ -119,4 +128,12 @@ class AssistantStore(Protocol):
 
     async def thread_memory(self, thread_id: UUID, limit: int) -> list[str]:
         """The texts of the thread's latest advice, oldest first."""
+        ...
+
+    async def voice_of(self, user_id: UUID) -> Voice | None:
+        """The member's assistant settings (None: never set, the defaults apply)."""
+        ...
+
+    async def save_voice(self, user_id: UUID, voice: Voice, at: datetime) -> None:
+        """Store the member's assistant settings."""
         ...

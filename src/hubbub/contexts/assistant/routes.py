@@ -7,11 +7,20 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from hubbub.apis import apis
-from hubbub.contexts.assistant.api import AdviceList, BindingType, BindingView
+from hubbub.contexts.assistant.api import (
+    AdviceList,
+    AssistantSettings,
+    AssistantSettingsPatch,
+    BindingType,
+    BindingView,
+)
 from hubbub.contexts.auth import CurrentUser
 from hubbub.http_errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1/chats", tags=["assistant"], responses=ERROR_RESPONSES(401))
+settings_router = APIRouter(
+    prefix="/api/v1/assistant", tags=["assistant"], responses=ERROR_RESPONSES(401)
+)
 
 
 class BindingCreate(BaseModel):
@@ -92,3 +101,19 @@ async def list_advice(
     return await apis(request).assistant.advice(
         user_id=user.user_id, chat_id=chat_id, limit=limit, before_id=before_id
     )
+
+
+@settings_router.get("/settings", response_model=AssistantSettings)
+async def get_settings(user: CurrentUser, request: Request) -> AssistantSettings:
+    """Your assistant settings: how replies written in your name sound."""
+    return await apis(request).assistant.settings(user_id=user.user_id)
+
+
+@settings_router.patch(
+    "/settings", response_model=AssistantSettings, responses=ERROR_RESPONSES(422)
+)
+async def update_settings(
+    body: AssistantSettingsPatch, user: CurrentUser, request: Request
+) -> AssistantSettings:
+    """Change some of your assistant settings (only the fields given); returns them all."""
+    return await apis(request).assistant.update_settings(user_id=user.user_id, patch=body)

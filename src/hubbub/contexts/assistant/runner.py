@@ -16,6 +16,7 @@ from uuid import UUID
 import structlog
 
 from hubbub.contexts.assistant import model
+from hubbub.contexts.assistant.guard import Guard
 from hubbub.contexts.assistant.model import Advice, Job, JobStatus
 from hubbub.contexts.assistant.ports import (
     Answer,
@@ -25,6 +26,7 @@ from hubbub.contexts.assistant.ports import (
     ProviderError,
     Turn,
 )
+from hubbub.contexts.assistant.voice import Voice
 from hubbub.contexts.messages import MessagesApi, MessageView
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.observability.metrics import ASSISTANT_JOB_SECONDS, ASSISTANT_JOBS
@@ -47,6 +49,7 @@ class JobRunner:
         live: LiveEvents,
         budgets: tuple[RateLimit, ...],
         clock: Clock,
+        guard: Guard | None = None,
         timeout_seconds: float = 120.0,
     ) -> None:
         self._store = store
@@ -56,6 +59,7 @@ class JobRunner:
         self._live = live
         self._budgets = budgets  # per minute and per day, per owner
         self._clock = clock
+        self._guard = guard  # local rules checked before any model call
         self._timeout = timeout_seconds
 
     async def run(self, job_id: UUID) -> None:
@@ -84,14 +88,16 @@ class JobRunner:
             return
         try:
             async with asyncio.timeout(self._timeout):
-                answer = await self._provider.answer(prompt)
+                answer = await self._guard.check(prompt) if self._guard else None
+                if answer is None:
+                    answer = await self._provider.answer(prompt)
         except (ProviderError, TimeoutError) as exc:
             reason = str(exc) or "the model timed out"
             log.error("assistant_job_failed", provider=self._provider.name, error=reason)
             await self._close(job, JobStatus.FAILED, reason)
             await self._tell_owner(job, "ai_unavailable", "the assistant could not answer")
             return
-        if answer is None or not model.worth_pushing(job, answer):
+        if answer is None or not model.worth_pushing(job, answer, prompt.memory):
             await self._close(job, JobStatus.DECLINED, None)
             return
         # The binding may have been deleted while the model was thinking.
@@ -101,7 +107,17 @@ class JobRunner:
         if job.kind == "advice":
             await self._give_advice(job, answer, in_reply_to)
         else:
-            await self._post_reply(job, answer)
+            await self._autoreply(job, answer, in_reply_to)
+
+    async def _autoreply(self, job: Job, answer: Answer, in_reply_to: UUID | None) -> None:
+        if not await self._post_reply(job, answer):
+            return
+        if answer.notice:
+            # The owner is told in their thread what was sent for them (and what is still
+            # theirs to answer), or why nothing was.
+            await self._give_advice(job, answer, in_reply_to, text=answer.notice)
+        else:
+            await self._close(job, JobStatus.DONE, None)
 
     async def _prompt(self, job: Job) -> tuple[Prompt, UUID | None]:
         """The chat as the owner sees it, up to the triggering message; NotFound/Forbidden
@@ -126,24 +142,28 @@ class JobRunner:
         memory: tuple[str, ...] = ()
         if job.kind == "advice":
             memory = tuple(await self._store.thread_memory(job.thread_id, model.MEMORY_ITEMS))
-        prompt = Prompt(job.kind, names.get(job.user_id, "you"), turns, memory)
+        voice = await self._store.voice_of(job.user_id) or Voice()
+        prompt = Prompt(job.kind, names.get(job.user_id, "you"), turns, memory, voice)
         return prompt, job.trigger_message_id or _latest_from_others(lines, job.user_id)
 
     async def _names(self, user_ids: set[UUID]) -> dict[UUID, str]:
         found = await self._users.get_many(user_ids=user_ids)
         return {uid: view.display_name or view.username for uid, view in found.items()}
 
-    async def _give_advice(self, job: Job, answer: Answer, in_reply_to: UUID | None) -> None:
+    async def _give_advice(
+        self, job: Job, answer: Answer, in_reply_to: UUID | None, text: str | None = None
+    ) -> None:
         advice = Advice(
             id=new_id(),
             job_id=job.id,
             thread_id=job.thread_id,
             chat_id=job.chat_id,
             user_id=job.user_id,
-            text=answer.text,
+            text=text or answer.text,
             suggested_reply=answer.suggested_reply,
             in_reply_to=in_reply_to,
             created_at=self._clock.now(),
+            kind=model.advice_kind(answer, job),
         )
         if not await self._store.add_advice(advice, advice.created_at):
             return  # another delivery of this job got there first
@@ -156,10 +176,14 @@ class JobRunner:
             "suggested_reply": advice.suggested_reply,
             "in_reply_to": str(in_reply_to) if in_reply_to else None,
             "created_at": iso(advice.created_at),
+            "kind": advice.kind,
         }
         await self._live.to_user(job.user_id, frame)
 
-    async def _post_reply(self, job: Job, answer: Answer) -> None:
+    async def _post_reply(self, job: Job, answer: Answer) -> bool:
+        """Post the reply, if there is one; False when the job ended here (refused)."""
+        if not answer.text:
+            return True
         try:
             await self._messages.post(
                 sender_id=job.user_id,
@@ -170,12 +194,12 @@ class JobRunner:
             )
         except (Forbidden, NotFound):
             await self._close(job, JobStatus.CANCELLED, "the owner is no longer a member")
-            return
+            return False
         except DomainError as exc:  # e.g. a model's answer the chat refuses
             log.error("assistant_reply_refused", error=exc.message)
             await self._close(job, JobStatus.FAILED, exc.message)
-            return
-        await self._close(job, JobStatus.DONE, None)
+            return False
+        return True
 
     async def _close(self, job: Job, status: JobStatus, error: str | None) -> None:
         if await self._store.finish(job.finished(status, error), self._clock.now()):

@@ -3,13 +3,21 @@
 The assistant's work itself happens on the bus (consumers.py), never inside a request.
 """
 
+from dataclasses import replace
 from uuid import UUID
 
 from hubbub.contexts.assistant import model
-from hubbub.contexts.assistant.api import AdviceList, AdviceView, BindingView
+from hubbub.contexts.assistant.api import (
+    AdviceList,
+    AdviceView,
+    AssistantSettings,
+    AssistantSettingsPatch,
+    BindingView,
+)
 from hubbub.contexts.assistant.binding_cache import ChatBindings
 from hubbub.contexts.assistant.model import Advice, Binding
 from hubbub.contexts.assistant.ports import AssistantStore
+from hubbub.contexts.assistant.voice import Voice
 from hubbub.contexts.chats import ChatsApi
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import Conflict, Invalid, NotFound
@@ -76,6 +84,27 @@ class LocalAssistantApi:
         rows = await self._store.advice_of(chat_id, user_id, limit=limit + 1, before_id=before_id)
         page = [_advice_view(a) for a in reversed(rows[:limit])]
         return AdviceList(advice=page, has_previous=len(rows) > limit)
+
+    async def settings(self, *, user_id: UUID) -> AssistantSettings:
+        """The member's settings, the defaults until changed."""
+        return _settings_view(await self._store.voice_of(user_id) or Voice())
+
+    async def update_settings(
+        self, *, user_id: UUID, patch: AssistantSettingsPatch
+    ) -> AssistantSettings:
+        """Change the fields given; the rest keep their values."""
+        current = await self._store.voice_of(user_id) or Voice()
+        changes = patch.model_dump(exclude_none=True)
+        voice = replace(current, **changes)
+        if changes:
+            await self._store.save_voice(user_id, voice, self._clock.now())
+        return _settings_view(voice)
+
+
+def _settings_view(voice: Voice) -> AssistantSettings:
+    return AssistantSettings(
+        gender=voice.gender, address=voice.address, learn_style=voice.learn_style
+    )
 
 
 def _binding_view(binding: Binding) -> BindingView:

