@@ -32,12 +32,17 @@ pytestmark = pytest.mark.timeout(300)
 PROMETHEUS_DIR = REPO / "deploy" / "prometheus"
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "hubbub.json"
 LATER = {
-    "hubbub_grpc_request_duration_seconds": "issue 12 (the split gRPC services)",
     "hubbub_mood_analyses_total": "issue 11 (the mood role)",
     "hubbub_mood_analysis_seconds": "issue 11 (the mood role)",
 }
 """Metrics the dashboard shows that hubbub exports only once a later issue lands. They must
 be absent today: when one arrives, this list must shrink, and its panels get checked."""
+SPLIT_ONLY = {
+    "hubbub_grpc_request_duration_seconds": "contexts call each other over gRPC (issue 12)",
+}
+"""Metrics hubbub declares in every process but observes only when the contexts run as
+services of their own: `serve all` makes no gRPC call, so their panels are checked for a
+declared family and valid PromQL here, and for data by the split deployment's own tests."""
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$role": ".*"}
 METRIC_NAME = re.compile(r"\b((?:hubbub|process)_[a-z0-9_]+|up)\b(?!\s*\()")
 
@@ -220,6 +225,11 @@ def test_every_dashboard_panel_has_data_on_a_live_hubbub(
         used = {family(n) for n in metric_names(query)}
         if used & set(LATER):
             prometheus.query(query)  # valid PromQL at least
+            later_panels.append(title)
+            continue
+        if used & set(SPLIT_ONLY):
+            assert used & set(SPLIT_ONLY) <= names, f"{title}: hubbub declares no {used}"
+            prometheus.query(query)
             later_panels.append(title)
             continue
         unknown = {n for n in metric_names(query) if n not in names}
