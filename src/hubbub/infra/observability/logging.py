@@ -5,6 +5,8 @@ import sys
 
 import structlog
 
+from hubbub.infra.observability.redact import redact_event
+
 
 def configure_logging(level: str = "info", fmt: str = "json") -> None:
     """Route structlog and the stdlib (uvicorn, sqlalchemy) through one renderer."""
@@ -34,7 +36,13 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        # Every line, ours or a library's (uvicorn logs `/ws?token=…`), is masked last.
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_event,
+            renderer,
+        ],
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
