@@ -9,7 +9,7 @@ replaced, and anything shaped like a credential inside any text (a JWT, a bearer
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 MASK = "[redacted]"
@@ -70,7 +70,9 @@ def redact_value(key: str, value: Any) -> Any:
     return value
 
 
-def redact_event(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_event(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> dict[str, Any]:
     """structlog processor: mask secrets in every field of the event (after exceptions were
     formatted, so tracebacks are masked too)."""
     return {key: redact_value(key, value) for key, value in event_dict.items()}
