@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -11,8 +10,6 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from hubbub.kernel.errors import DomainError, RateLimited
-
-log = structlog.get_logger(__name__)
 
 
 class ErrorDetail(BaseModel):
@@ -74,18 +71,29 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(400, "invalid_json", "request body is not valid JSON")
+            return error_response(400, "invalid_json", INVALID_JSON)
         return error_response(422, "validation_error", describe_validation(errors))
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it could not parse (bad UTF-8, nesting too deep for
+            # the parser), which is bad JSON like any other.
+            return error_response(400, "invalid_json", INVALID_JSON)
+        code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
+        return error_response(exc.status_code, code, message or str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", exc_info=exc)
-        return error_response(500, "internal_error", "internal error")
+    # Unexpected exceptions are answered by `UnexpectedErrorMiddleware`, not here: Starlette
+    # re-raises to the server after calling a handler for `Exception`, and uvicorn then
+    # drops the keep-alive connection the next request was about to use.
+
+
+INVALID_JSON = "request body is not valid JSON"
+_HTTP_CODES = {
+    404: ("not_found", ""),
+    405: ("method_not_allowed", ""),
+    413: ("payload_too_large", ""),
+}
 
 
 def describe_validation(errors: Any) -> str:

@@ -22,7 +22,11 @@ from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
 from hubbub.entry.static import mount_web
 from hubbub.http_errors import install_error_handlers
-from hubbub.infra.observability.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from hubbub.infra.observability.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    UnexpectedErrorMiddleware,
+)
 
 
 class Health(BaseModel):
@@ -47,7 +51,9 @@ def create_app(container: Container) -> FastAPI:
     for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
         app.include_router(router)
     mount_web(app)
+    # Outermost last: request context (ids, logs) sees the answer the errors produced.
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app
 

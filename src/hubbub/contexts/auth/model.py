@@ -7,17 +7,17 @@ from uuid import UUID
 import jwt
 
 from hubbub.kernel.errors import Invalid, Unauthorized
+from hubbub.kernel.text import check_characters
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm (or none) are refused
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, *, field: str = "password") -> str:
+    """8–128 characters, none of them control characters."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise Invalid(
-            f"password: {PASSWORD_MIN}–{PASSWORD_MAX} characters", code="invalid_password"
-        )
-    return password
+        raise Invalid(f"{field}: {PASSWORD_MIN}–{PASSWORD_MAX} characters", code="invalid_password")
+    return check_characters(password, field=field, code="invalid_password")
 
 
 def issue_token(

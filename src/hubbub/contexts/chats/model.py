@@ -5,6 +5,7 @@ from datetime import datetime
 from uuid import UUID
 
 from hubbub.kernel.errors import Forbidden, Invalid
+from hubbub.kernel.text import check_characters, is_invisible
 
 TITLE_MAX = 100
 
@@ -21,9 +22,14 @@ def check_partner(user_id: UUID, partner_id: UUID) -> None:
 
 
 def check_title(title: str) -> str:
+    """1–100 visible characters, runs of spaces collapsed; no control or bidirectional
+    formatting characters (a title is a name people see)."""
+    check_characters(title, field="title", code="invalid_title", names=True)
     cleaned = " ".join(title.split())
     if not 1 <= len(cleaned) <= TITLE_MAX:
         raise Invalid(f"title: 1–{TITLE_MAX} characters", code="invalid_title")
+    if is_invisible(cleaned):
+        raise Invalid("title: must contain visible characters", code="invalid_title")
     return cleaned
 
 

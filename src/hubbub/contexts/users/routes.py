@@ -1,15 +1,15 @@
 """/api/v1/users: profiles and search."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hubbub.apis import apis
 from hubbub.contexts.auth import CurrentUser
 from hubbub.contexts.users.api import ProfileUpdate, UserView
 from hubbub.http_errors import ERROR_RESPONSES
+from hubbub.kernel.ids import Id
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=ERROR_RESPONSES(401))
 
@@ -21,8 +21,12 @@ class UserList(BaseModel):
 class ProfilePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: str | None = Field(default=None, max_length=100)
-    discoverable: bool | None = None
+    display_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Visible characters; no control or bidirectional formatting characters",
+    )
+    discoverable: StrictBool | None = None
 
 
 @router.get("/me", response_model=UserView)
@@ -50,6 +54,6 @@ async def search(
 
 
 @router.get("/{user_id}", response_model=UserView, responses=ERROR_RESPONSES(404, 422))
-async def get_user(user_id: UUID, user: CurrentUser, request: Request) -> UserView:
+async def get_user(user_id: Id, user: CurrentUser, request: Request) -> UserView:
     """A profile by id."""
     return await apis(request).users.get(user_id=user_id)

@@ -46,7 +46,9 @@ class LocalUsersApi:
         return {view.id: view for view in await self._views(await self._store.get_many(user_ids))}
 
     async def find_login(self, *, username: str | None, email: str | None) -> UserRecord | None:
-        """The profile named by a login form."""
+        """The profile named by a login form (Invalid for control characters in it)."""
+        username = model.check_login_name(username, "username")
+        email = model.check_login_name(email, "email")
         if username:
             return await self._store.by_username(username)
         if email:
