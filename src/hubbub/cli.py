@@ -48,6 +48,7 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
 
     from hubbub.bootstrap import bootstrap
     from hubbub.entry.asgi import create_asgi
+    from hubbub.entry.ws_protocol import WebSocketProtocol
 
     try:
         app = create_asgi(bootstrap(settings, role=role))
@@ -59,7 +60,7 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         app,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=WebSocketProtocol,  # websockets-sansio, answering handshakes it cannot parse
         ws_max_size=settings.ws_max_frame_bytes,
         # Compression state costs ~46 kB per socket (zlib) and chat frames are small.
         ws_per_message_deflate=False,
