@@ -235,11 +235,15 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         clock=clock,
     )
     http_limiter = rate_limit_from(
-        settings.redis_url, limit=settings.rate_limit_per_minute, namespace=f"{namespace}:http"
+        settings.redis_url,
+        limit=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        namespace=f"{namespace}:http",
     )
     ws_limiter = rate_limit_from(
         settings.redis_url,
         limit=settings.ws_rate_limit_per_minute,
+        burst=settings.ws_rate_limit_burst,
         namespace=f"{namespace}:ws",
     )
     gateway = Gateway(
@@ -272,14 +276,20 @@ def _assistant(
 ) -> AssistantWorkers:
     namespace = settings.redis_namespace
     # Calls to the model are budgeted per owner, per minute and per day, in every process.
+    # The day's budget lets one minute's worth through at once, not the whole day's (which
+    # would allow twice the daily budget within a day).
     budgets = (
         rate_limit_from(
-            settings.redis_url, limit=settings.ai_calls_per_minute, namespace=f"{namespace}:ai"
+            settings.redis_url,
+            limit=settings.ai_calls_per_minute,
+            burst=min(settings.ai_calls_burst, settings.ai_calls_per_minute),
+            namespace=f"{namespace}:ai",
         ),
         rate_limit_from(
             settings.redis_url,
             limit=settings.ai_calls_per_day,
             window_seconds=DAY,
+            burst=min(settings.ai_calls_per_minute, settings.ai_calls_per_day),
             namespace=f"{namespace}:ai-day",
         ),
     )

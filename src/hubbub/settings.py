@@ -32,8 +32,12 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = Field(default=86400, ge=60)
 
+    # Sustained rates, and how many may arrive back to back on top of that pace (see
+    # infra/ratelimit/memory.py): over any minute at most the rate plus the burst.
     rate_limit_per_minute: int = Field(default=100, ge=1)
+    rate_limit_burst: int = Field(default=20, ge=1)
     ws_rate_limit_per_minute: int = Field(default=1200, ge=1)
+    ws_rate_limit_burst: int = Field(default=60, ge=1)
 
     ws_max_frame_bytes: int = 64 * 1024
     ws_send_queue: int = Field(default=512, ge=8)
@@ -54,6 +58,7 @@ class Settings(BaseSettings):
     ai_timeout_seconds: float = Field(default=20.0, gt=0)
     ai_calls_per_minute: int = Field(default=20, ge=1)
     ai_calls_per_day: int = Field(default=500, ge=1)
+    ai_calls_burst: int = Field(default=5, ge=1)
 
     log_level: str = "info"
     log_format: Literal["json", "console"] = "json"

@@ -39,6 +39,10 @@ def hubbub_env(data_dir: Path, *, rate_limit: int, extra: dict[str, str]) -> dic
         PYTHONPATH=os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")])),
     )
     env.update(extra)
+    # The tests send bursts (concurrent requests, frames in a loop): unless a test sets a
+    # burst, its whole per-minute budget may come at once.
+    env.setdefault("HUBBUB_RATE_LIMIT_BURST", env["HUBBUB_RATE_LIMIT_PER_MINUTE"])
+    env.setdefault("HUBBUB_WS_RATE_LIMIT_BURST", env.get("HUBBUB_WS_RATE_LIMIT_PER_MINUTE", "1200"))
     return env
 
 
