@@ -14,14 +14,23 @@ from hubbub.apis import Apis
 from hubbub.contexts.assistant.consumers import AssistantConsumers
 from hubbub.contexts.assistant.ports import Provider
 from hubbub.contexts.assistant.service import LocalAssistantApi
-from hubbub.contexts.assistant.wiring import assistant_workers, local_assistant, provider_from
+from hubbub.contexts.assistant.wiring import (
+    assistant_account_consumers,
+    assistant_workers,
+    local_assistant,
+    provider_from,
+)
+from hubbub.contexts.auth.sessions import SessionGate
 from hubbub.contexts.auth.wiring import local_auth
+from hubbub.contexts.chats.consumers import ChatsConsumers
 from hubbub.contexts.chats.service import LocalChatsApi
 from hubbub.contexts.chats.wiring import local_chats
+from hubbub.contexts.messages.consumers import MessagesConsumers
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.messages.wiring import local_messages
 from hubbub.contexts.realtime import Gateway, Hub
-from hubbub.contexts.users import UsersApi
+from hubbub.contexts.users.consumers import UsersConsumers
+from hubbub.contexts.users.service import LocalUsersApi
 from hubbub.contexts.users.wiring import local_users
 from hubbub.infra.bus import bus_from_url
 from hubbub.infra.cache import cache_from
@@ -52,7 +61,7 @@ class Contexts:
     presence: Presence
     hub: Hub
     cache: Cache
-    users: UsersApi
+    users: LocalUsersApi
     chats: LocalChatsApi
     messages: LocalMessagesApi
     assistant: LocalAssistantApi
@@ -64,6 +73,7 @@ class Frontend:
 
     apis: Apis
     gateway: Gateway
+    sessions: SessionGate
     limiters: tuple[RateLimit, ...]
 
 
@@ -97,6 +107,7 @@ class Container:
         if self.contexts is not None:
             await self.contexts.fanout.start(self.contexts.hub.deliver)
         if self.frontend is not None and self.contexts is not None:
+            await self.contexts.hub.listen_for_ended_sessions(self.frontend.sessions.forget)
             await self.contexts.presence.start(self.frontend.gateway.went_offline)
         if self.assistant is not None:
             await self.assistant.provider.start()  # loads in the background
@@ -162,7 +173,7 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
         )
     clock = clock or SystemClock()
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    runs_contexts = chosen.serves_clients or chosen.runs_assistant
+    runs_contexts = chosen.serves_clients or chosen.runs_assistant or chosen.runs_consumers
     # Redis holds what the contexts share across processes (presence, limits, caches).
     redis = redis_client(settings.redis_url) if settings.redis_url and runs_contexts else None
     bus = None
@@ -179,6 +190,8 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     frontend = None
     if chosen.serves_clients and contexts is not None:
         frontend = _frontend(settings, db, contexts, clock)
+    if chosen.runs_consumers and contexts is not None and bus is not None:
+        _subscribe_account_erasure(bus, db, contexts)
     assistant = None
     if chosen.runs_assistant and contexts is not None and bus is not None:
         assistant = _assistant(settings, db, contexts, clock)
@@ -225,15 +238,26 @@ def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     )
 
 
+def _subscribe_account_erasure(bus: Bus, db: Database, contexts: Contexts) -> None:
+    """Every context that keeps something of a person erases it on `user.deleted`, each in
+    a consumer group of its own."""
+    UsersConsumers(contexts.users).subscribe(bus)
+    ChatsConsumers(contexts.chats).subscribe(bus)
+    MessagesConsumers(contexts.messages).subscribe(bus)
+    assistant_account_consumers(db=db, cache=contexts.cache).subscribe(bus)
+
+
 def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock) -> Frontend:
     namespace = settings.redis_namespace
-    auth = local_auth(
+    auth, sessions = local_auth(
         db=db,
         users=contexts.users,
+        cache=contexts.cache,
         secret=jwt_secret(settings),
         ttl_seconds=settings.jwt_ttl_seconds,
         clock=clock,
     )
+    sessions.bind_notices(contexts.hub)
     http_limiter = rate_limit_from(
         settings.redis_url,
         limit=settings.rate_limit_per_minute,
@@ -268,7 +292,9 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         assistant=contexts.assistant,
         rate_limiter=http_limiter,
     )
-    return Frontend(apis=apis, gateway=gateway, limiters=(http_limiter, ws_limiter))
+    return Frontend(
+        apis=apis, gateway=gateway, sessions=sessions, limiters=(http_limiter, ws_limiter)
+    )
 
 
 def _assistant(

@@ -120,3 +120,8 @@ class AssistantStore(Protocol):
     async def thread_memory(self, thread_id: UUID, limit: int) -> list[str]:
         """The texts of the thread's latest advice, oldest first."""
         ...
+
+    async def erase_user(self, user_id: UUID) -> set[UUID]:
+        """Delete everything of a user (bindings with their threads, jobs, advice) in one
+        transaction; the chats that had bindings of theirs. Idempotent."""
+        ...

@@ -21,6 +21,9 @@ class PartnerView(BaseModel):
     last_read_seq: int = Field(
         default=0, description="How far the partner has read: your messages up to it are seen"
     )
+    deleted: bool = Field(
+        default=False, description='The partner deleted their account ("Deleted account")'
+    )
 
 
 class ChatView(BaseModel):

@@ -16,6 +16,17 @@ def direct_key(a: UUID, b: UUID) -> str:
     return f"{low}:{high}"
 
 
+def partner_in(key: str | None, user_id: UUID) -> UUID | None:
+    """The other user of a direct chat's key (None for a room, or a key not of this user)."""
+    if key is None:
+        return None
+    low, _, high = key.partition(":")
+    pair = [UUID(low), UUID(high)]
+    if user_id not in pair:
+        return None
+    return pair[1] if pair[0] == user_id else pair[0]
+
+
 def check_partner(user_id: UUID, partner_id: UUID) -> None:
     if user_id == partner_id:
         raise Invalid("partner_id: cannot open a direct chat with yourself", code="invalid_partner")

@@ -14,7 +14,7 @@ import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hubbub.contexts.assistant import AssistantApi
-from hubbub.contexts.auth import AuthApi, bearer_token
+from hubbub.contexts.auth import AuthApi, Principal, bearer_token
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.realtime import frames
@@ -71,21 +71,23 @@ class Gateway:
         query = parse_qs(websocket.scope.get("query_string", b"").decode("latin-1"))
         token = _first(query, "token") or bearer_token(websocket.headers.get("authorization"))
         try:
-            user_id = self._auth.authenticate(token or "").user_id
-        except DomainError:
+            principal = await self._auth.authenticate(token or "")
+        except DomainError as exc:
             await websocket.accept()
-            await websocket.close(CLOSE_UNAUTHORIZED, "invalid or missing token")
+            await websocket.close(CLOSE_UNAUTHORIZED, exc.message)
             return
         default_chat = parse_id(_first(query, "chat_id") or "")
         del query, token  # this frame lives as long as the socket: keep it small
-        await self._session(websocket, user_id, default_chat)
+        await self._session(websocket, principal, default_chat)
 
     async def _session(
-        self, websocket: WebSocket, user_id: UUID, default_chat: UUID | None
+        self, websocket: WebSocket, principal: Principal, default_chat: UUID | None
     ) -> None:
+        user_id = principal.user_id
         conn = Connection(
             conn_id=f"{self._instance}-{next(self._connection_counter)}",
             user_id=user_id,
+            session_id=principal.session_id,
             send=websocket.send_text,
             close=websocket.close,
             max_queue=self._send_queue,
@@ -94,6 +96,14 @@ class Gateway:
         counted = False
         try:
             await self._hub.attach(conn, await self._chats.chat_ids_of(user_id=user_id))
+            # Attached, a session ending from now on closes the socket; one that ended
+            # between the token check and here is caught by checking again.
+            try:
+                await self._auth.check_session(principal=principal)
+            except DomainError as exc:
+                await websocket.accept()
+                await websocket.close(CLOSE_UNAUTHORIZED, exc.message)
+                return
             await websocket.accept()
             conn.start()
             counted = True

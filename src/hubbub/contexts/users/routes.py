@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hubbub.apis import apis
-from hubbub.contexts.auth import CurrentUser
+from hubbub.contexts.auth import AccountDeletion, CurrentUser
 from hubbub.contexts.users.api import ProfileUpdate, UserView
 from hubbub.http_errors import ERROR_RESPONSES
 from hubbub.kernel.ids import Id
@@ -40,6 +40,21 @@ async def update_me(body: ProfilePatch, user: CurrentUser, request: Request) -> 
     """Change the caller's display name or discoverability."""
     change = ProfileUpdate(display_name=body.display_name, discoverable=body.discoverable)
     return await apis(request).users.update(user_id=user.user_id, change=change)
+
+
+@router.delete(
+    "/me",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(400, 403, 413, 422),
+)
+async def delete_me(body: AccountDeletion, user: CurrentUser, request: Request) -> Response:
+    """Delete your account (403 `wrong_password` unless `password` is yours). Your
+    sessions end at once (sockets close with 4401); your profile, memberships, read
+    cursors and assistant data are erased; your messages in other people's chats stay,
+    their sender shown as a deleted account."""
+    await apis(request).auth.delete_account(principal=user, deletion=body)
+    return Response(status_code=204)
 
 
 @router.get("", response_model=UserList, responses=ERROR_RESPONSES(422))
