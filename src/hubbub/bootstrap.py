@@ -45,6 +45,7 @@ from hubbub.infra.ratelimit.memory import DAY
 from hubbub.infra.redis import redis_client, redis_ping
 from hubbub.kernel.clock import Clock, SystemClock
 from hubbub.kernel.ids import new_id
+from hubbub.kernel.origins import OriginPolicy
 from hubbub.kernel.ports import Bus, Cache, Fanout, Presence, RateLimit
 from hubbub.roles import ROLES, Role
 from hubbub.settings import Settings
@@ -74,6 +75,7 @@ class Frontend:
     apis: Apis
     gateway: Gateway
     sessions: SessionGate
+    origins: OriginPolicy
     limiters: tuple[RateLimit, ...]
 
 
@@ -258,6 +260,7 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         clock=clock,
     )
     sessions.bind_notices(contexts.hub)
+    origins = OriginPolicy(settings.cors_origin_list)
     http_limiter = rate_limit_from(
         settings.redis_url,
         limit=settings.rate_limit_per_minute,
@@ -282,6 +285,7 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         clock=clock,
         instance=contexts.instance,
         max_frame_bytes=settings.ws_max_frame_bytes,
+        origins=origins,
         send_queue=settings.ws_send_queue,
     )
     apis = Apis(
@@ -293,7 +297,11 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         rate_limiter=http_limiter,
     )
     return Frontend(
-        apis=apis, gateway=gateway, sessions=sessions, limiters=(http_limiter, ws_limiter)
+        apis=apis,
+        gateway=gateway,
+        sessions=sessions,
+        origins=origins,
+        limiters=(http_limiter, ws_limiter),
     )
 
 

@@ -71,12 +71,19 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         log_config=None,
         access_log=False,
         server_header=False,
+        # HTTPS here when given a certificate; behind a proxy that terminates TLS, the
+        # proxies listed are believed about the client's address and the scheme.
+        ssl_certfile=str(settings.tls_certfile) if settings.tls_certfile else None,
+        ssl_keyfile=str(settings.tls_keyfile) if settings.tls_keyfile else None,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     server = uvicorn.Server(config)
-    base = f"http://{_display(bound_host)}:{bound_port}"
+    secure = settings.tls_certfile is not None
+    base = f"{'https' if secure else 'http'}://{_display(bound_host)}:{bound_port}"
     endpoints = (
         f"web client: {base}/  docs: {base}/docs  "
-        f"websocket: ws://{_display(bound_host)}:{bound_port}/ws"
+        f"websocket: {'wss' if secure else 'ws'}://{_display(bound_host)}:{bound_port}/ws"
         if ROLES[role].serves_clients
         else f"health: {base}/healthz  metrics: {base}/metrics"
     )

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     http_max_body_bytes: int = 1024 * 1024
 
+    # Web origins other than this server's own allowed to call the API and open sockets
+    # (comma-separated `scheme://host[:port]`); empty: same origin only.
+    cors_origins: str = ""
+    # Serve HTTPS (and wss://) directly with this certificate chain and key (PEM files).
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    # Strict-Transport-Security max-age on HTTPS answers (served here or by a trusted proxy
+    # that says so in X-Forwarded-Proto); 0 sends none.
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks, `*` for any).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
     migrate_on_start: bool | None = None
     shutdown_grace_seconds: float = 10.0
@@ -62,6 +75,10 @@ class Settings(BaseSettings):
 
     log_level: str = "info"
     log_format: Literal["json", "console"] = "json"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def effective_database_url(self) -> str:
@@ -85,6 +102,12 @@ class Settings(BaseSettings):
         if self.migrate_on_start is not None:
             return self.migrate_on_start
         return self.is_sqlite
+
+    @model_validator(mode="after")
+    def _tls_files_go_together(self) -> "Settings":
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("HUBBUB_TLS_CERTFILE and HUBBUB_TLS_KEYFILE go together")
+        return self
 
     @classmethod
     def settings_customise_sources(

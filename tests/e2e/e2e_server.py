@@ -73,12 +73,17 @@ class ServerProcess:
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def tls(self) -> bool:
+        """Serving HTTPS itself (given a certificate)."""
+        return "HUBBUB_TLS_CERTFILE" in self.extra_env
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}"
 
     @property
     def proc(self) -> subprocess.Popen[bytes]:
@@ -106,7 +111,8 @@ class ServerProcess:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
-        with httpx.Client(timeout=2.0) as client:
+        # (Readiness only: the TLS tests check the certificate themselves.)
+        with httpx.Client(timeout=2.0, verify=False) as client:
             while time.monotonic() < deadline:
                 code = self.proc.poll()
                 if code is not None:

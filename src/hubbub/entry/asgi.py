@@ -20,6 +20,7 @@ from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
 from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
+from hubbub.entry.security import SecurityHeadersMiddleware, add_origin_rules
 from hubbub.entry.static import mount_web
 from hubbub.http_errors import install_error_handlers
 from hubbub.infra.observability.middleware import (
@@ -51,18 +52,23 @@ def create_app(container: Container) -> FastAPI:
     for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
         app.include_router(router)
     mount_web(app)
-    # Outermost last: request context (ids, logs) sees the answer the errors produced.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
+    settings = container.settings
+    # Outermost last: request context (ids, logs) sees the answer the others produced.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(UnexpectedErrorMiddleware)
+    add_origin_rules(app, frontend.origins)
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestContextMiddleware)
     return app
 
 
 def create_ops_app(container: Container) -> FastAPI:
     """A worker role's app: only /healthz, /readyz and /metrics."""
-    return _base_app(
+    app = _base_app(
         container, description=f"hubbub {container.role.name}: {container.role.description}"
     )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=container.settings.hsts_seconds)
+    return app
 
 
 def create_asgi(container: Container) -> ASGIApp:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import orjson
 import structlog
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hubbub.contexts.assistant import AssistantApi
@@ -25,6 +26,7 @@ from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
 from hubbub.kernel.clock import Clock, iso
 from hubbub.kernel.errors import DomainError
 from hubbub.kernel.ids import parse_id
+from hubbub.kernel.origins import OriginPolicy
 from hubbub.kernel.ports import Presence, RateLimit
 
 log = structlog.get_logger(__name__)
@@ -49,6 +51,7 @@ class Gateway:
         instance: str,
         max_frame_bytes: int,
         send_queue: int,
+        origins: OriginPolicy | None = None,
     ) -> None:
         self._auth = auth
         self._users = users
@@ -61,6 +64,7 @@ class Gateway:
         self._clock = clock
         self._max_frame = max_frame_bytes
         self._send_queue = send_queue
+        self._origins = origins or OriginPolicy([])
         self._frame_counter = itertools.count(1)
         self._connection_counter = itertools.count(1)
         # Connection ids are unique across gateways: this process's instance id + a counter.
@@ -68,6 +72,13 @@ class Gateway:
 
     async def serve(self, websocket: WebSocket) -> None:
         """The whole life of one connection."""
+        headers = websocket.headers
+        if not self._origins.allows(headers.get("origin"), headers.get("host")):
+            # Refused before the handshake: a page of another site may not open a socket
+            # with a token it got hold of (the same rule as REST, see entry/security.py).
+            body = {"error": {"code": "origin_not_allowed", "message": "origin not allowed"}}
+            await websocket.send_denial_response(JSONResponse(body, status_code=403))
+            return
         query = parse_qs(websocket.scope.get("query_string", b"").decode("latin-1"))
         token = _first(query, "token") or bearer_token(websocket.headers.get("authorization"))
         try:
