@@ -4,6 +4,7 @@ only the operations endpoints for roles that serve no clients)."""
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -22,7 +23,7 @@ from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
 from hubbub.entry.security import SecurityHeadersMiddleware, add_origin_rules
 from hubbub.entry.static import mount_web
-from hubbub.http_errors import install_error_handlers
+from hubbub.http_errors import complete_error_answers, install_error_handlers
 from hubbub.infra.observability.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
@@ -105,8 +106,21 @@ def _base_app(container: Container, *, description: str) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    _list_every_error(app)
     _add_ops_routes(app)
     return app
+
+
+def _list_every_error(app: FastAPI) -> None:
+    """The OpenAPI document names every status an operation can answer (see http_errors)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_error_answers(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_ops_routes(app: FastAPI) -> None:

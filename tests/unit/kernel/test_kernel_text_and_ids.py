@@ -1,5 +1,8 @@
 """One rule for text and one spelling for ids, whatever the field and the database."""
 
+import re
+import sys
+import unicodedata
 from uuid import UUID
 
 import pytest
@@ -8,7 +11,17 @@ from pydantic import TypeAdapter, ValidationError
 from hubbub.kernel.errors import Invalid
 from hubbub.kernel.ids import Id, parse_id
 from hubbub.kernel.params import QueryBool
-from hubbub.kernel.text import bad_character, check_characters, is_invisible
+from hubbub.kernel.text import (
+    EMAIL_PATTERN,
+    INVISIBLE_RANGES,
+    NAME_PATTERN,
+    OPTIONAL_NAME_PATTERN,
+    PLAIN_PATTERN,
+    TEXT_PATTERN,
+    bad_character,
+    check_characters,
+    is_invisible,
+)
 
 CANONICAL = "0193a1f2-3b4c-7d5e-8f60-718293a4b5c6"
 
@@ -38,15 +51,52 @@ def test_names_refuse_bidirectional_formatting(char: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", " ", "\u200b\u200b", "\u2060", "\ufeff", "\u3164", "\u2800", "\u0301", "\u00a0"]
+    "text", ["", " ", "\u200b\u200b", "\u2060", "\ufeff", "\u3164", "\u2800", "\u034f", "\u00a0"]
 )
 def test_invisible_text(text: str) -> None:
     assert is_invisible(text)
 
 
-@pytest.mark.parametrize("text", ["a", "\u200bx", "😀", "привет", "שלום", "\u0301e"])
+@pytest.mark.parametrize("text", ["a", "\u200bx", "😀", "привет", "שלום", "\u0301e", "\u0301"])
 def test_visible_text(text: str) -> None:
     assert not is_invisible(text)
+
+
+def test_the_invisible_characters_are_the_blank_categories_and_glyphs() -> None:
+    """The listed ranges are categories Cc, Cf, Zs, Zl, Zp plus the blank glyphs, as this
+    Python's Unicode database has them."""
+    blank = set("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+    blank |= {chr(c) for c in (*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0))}
+    expected = {
+        code
+        for code in range(sys.maxunicode + 1)
+        if not 0xD800 <= code <= 0xDFFF
+        and (
+            unicodedata.category(chr(code)) in {"Cc", "Cf", "Zs", "Zl", "Zp"} or chr(code) in blank
+        )
+    }
+    listed = {code for low, high in INVISIBLE_RANGES for code in range(low, high + 1)}
+    assert listed == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "accepted", "refused"),
+    [
+        (PLAIN_PATTERN, ["abc", "", "héllo wörld"], ["a\x00", "abc\n", "\x85"]),
+        (TEXT_PATTERN, ["hi", "a\n\tb\r\n", "\u200bx"], ["", " ", "\u200b", "a\x00", "a\x0b"]),
+        (NAME_PATTERN, ["Team", " A "], ["", "  ", "T\u202e", "T\n", "\u3164"]),
+        (OPTIONAL_NAME_PATTERN, ["", "   ", "Ann"], ["\u200b", "A\u2066", "A\x1c", "\x1c"]),
+        (EMAIL_PATTERN, ["a@b.org"], ["a@b\n", " a@b", "a\x00@b", "a@@b", "ab"]),
+    ],
+)
+def test_the_schema_patterns_say_what_the_rules_do(
+    pattern: str, accepted: list[str], refused: list[str]
+) -> None:
+    """The OpenAPI patterns (read as JSON Schema does: a search) agree with the checks."""
+    for text in accepted:
+        assert re.search(pattern, text), text
+    for text in refused:
+        assert not re.search(pattern, text), text
 
 
 def test_an_id_has_one_spelling() -> None:

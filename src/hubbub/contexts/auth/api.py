@@ -6,33 +6,71 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.kernel.clock import Timestamp
+from hubbub.kernel.text import EMAIL_PATTERN, OPTIONAL_NAME_PATTERN, PLAIN_PATTERN
 
-PASSWORD_RULE = "8–128 characters, no control characters"
-NAME_RULE = "no control or bidirectional formatting characters, not only invisible ones"
+# The rules below are checked by the domain (users/model.py, auth/model.py, kernel/text.py),
+# which answers with precise error codes; the schema states them for clients and tools.
+NAME_RULE = (
+    "No control or bidirectional formatting characters; blank (the username is used) or "
+    "with something visible"
+)
 
 
-def _password(description: str = PASSWORD_RULE) -> Any:
-    return Field(min_length=8, max_length=128, description=description)
+def _password() -> Any:
+    return Field(
+        min_length=8,
+        max_length=128,
+        description="8–128 characters, no control characters",
+        json_schema_extra={"pattern": PLAIN_PATTERN},
+    )
+
+
+def _plain(max_length: int, **extra: Any) -> Any:
+    return Field(max_length=max_length, json_schema_extra={"pattern": PLAIN_PATTERN}, **extra)
 
 
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(
-        min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.\-]+$", description="Unique, any case"
+        min_length=3,
+        max_length=50,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="Letters, digits, '_', '.', '-'; unique whatever the case",
     )
     password: str = _password()
-    email: str | None = Field(default=None, max_length=320)
-    display_name: str | None = Field(default=None, max_length=100, description=NAME_RULE)
+    email: str | None = Field(
+        default=None, max_length=320, json_schema_extra={"pattern": EMAIL_PATTERN}
+    )
+    display_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description=NAME_RULE,
+        json_schema_extra={"pattern": OPTIONAL_NAME_PATTERN},
+    )
 
 
 class LoginRequest(BaseModel):
-    """`username` or `email`, and the password."""
+    """`username` or `email` (a non-empty one of them), and the password."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["username"],
+                    "properties": {"username": {"type": "string", "minLength": 1}},
+                },
+                {
+                    "required": ["email"],
+                    "properties": {"email": {"type": "string", "minLength": 1}},
+                },
+            ]
+        },
+    )
 
-    username: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
+    username: str | None = _plain(200, default=None)
+    email: str | None = _plain(320, default=None)
     password: str = Field(max_length=1000)
 
 

@@ -36,8 +36,8 @@ def check_title(title: str) -> str:
     """1–100 visible characters, runs of spaces collapsed; no control or bidirectional
     formatting characters (a title is a name people see)."""
     check_characters(title, field="title", code="invalid_title", names=True)
-    cleaned = " ".join(title.split())
-    if not 1 <= len(cleaned) <= TITLE_MAX:
+    cleaned = " ".join(title.split())  # (the length is counted as sent)
+    if not len(cleaned) >= 1 or len(title) > TITLE_MAX:
         raise Invalid(f"title: 1–{TITLE_MAX} characters", code="invalid_title")
     if is_invisible(cleaned):
         raise Invalid("title: must contain visible characters", code="invalid_title")

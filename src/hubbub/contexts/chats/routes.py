@@ -11,6 +11,7 @@ from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberVie
 from hubbub.http_errors import ERROR_RESPONSES, with_errors
 from hubbub.kernel.ids import Id
 from hubbub.kernel.params import INT32_MAX, QueryBool
+from hubbub.kernel.text import NAME_PATTERN
 
 router = APIRouter(prefix="/api/v1/chats", tags=["chats"], responses=ERROR_RESPONSES(401))
 
@@ -30,7 +31,12 @@ class GroupChatCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["group"]
-    title: str = Field(max_length=1000, description="1–100 visible characters once trimmed")
+    title: str = Field(
+        max_length=1000,  # a bound for the parser; the rule (100) is the domain's
+        description="Up to 100 characters with something visible (runs of spaces become one); "
+        "no control or bidirectional formatting characters",
+        json_schema_extra={"maxLength": 100, "pattern": NAME_PATTERN},
+    )
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 

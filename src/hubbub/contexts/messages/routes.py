@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.apis import apis
 from hubbub.contexts.auth import CurrentUser
@@ -11,6 +11,8 @@ from hubbub.contexts.messages.api import MessagePage, MessageView
 from hubbub.contexts.messages.model import SEQ_MAX
 from hubbub.http_errors import ERROR_RESPONSES, with_errors
 from hubbub.kernel.ids import Id
+from hubbub.kernel.params import BodyInt
+from hubbub.kernel.text import PLAIN_PATTERN, TEXT_PATTERN
 
 router = APIRouter(prefix="/api/v1/chats", tags=["messages"], responses=ERROR_RESPONSES(401))
 
@@ -21,17 +23,20 @@ class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
-        max_length=100_000,
-        description="1–4096 characters once trimmed, something of it visible; tab and line "
-        "breaks are the only control characters allowed",
+        max_length=100_000,  # a bound for the parser; the rule (4096) is the domain's
+        description="Up to 4096 characters with something visible (trimmed when stored); tab "
+        "and line breaks are the only control characters allowed",
+        json_schema_extra={"maxLength": 4096, "pattern": TEXT_PATTERN},
     )
-    request_id: str | None = Field(default=None, min_length=1, max_length=100)
+    request_id: str | None = Field(
+        default=None, min_length=1, max_length=100, json_schema_extra={"pattern": PLAIN_PATTERN}
+    )
 
 
 class ReadMark(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seq: StrictInt = Field(ge=0, le=SEQ_MAX)
+    seq: BodyInt = Field(ge=0, le=SEQ_MAX)
 
 
 @router.post(

@@ -23,7 +23,7 @@ def check_username(username: str) -> str:
 def check_email(email: str | None) -> str | None:
     if email is None:
         return None
-    email = check_characters(email, field="email", code="invalid_email").strip()
+    check_characters(email, field="email", code="invalid_email")
     if not EMAIL_RE.fullmatch(email):
         raise Invalid("email: not a valid address", code="invalid_email")
     return email
@@ -35,15 +35,14 @@ def check_display_name(display_name: str | None, *, fallback: str) -> str:
     raw = check_characters(
         display_name or "", field="display_name", code="invalid_display_name", names=True
     )
-    name = raw.strip()
-    if name and is_invisible(name):
-        raise Invalid("display_name: must contain visible characters", code="invalid_display_name")
-    name = name or fallback
-    if len(name) > DISPLAY_NAME_MAX:
+    if len(raw) > DISPLAY_NAME_MAX:  # as sent, like every length
         raise Invalid(
             f"display_name: at most {DISPLAY_NAME_MAX} characters", code="invalid_display_name"
         )
-    return name
+    name = raw.strip()
+    if name and is_invisible(name):
+        raise Invalid("display_name: must contain visible characters", code="invalid_display_name")
+    return name or fallback
 
 
 def check_login_name(value: str | None, field: str) -> str | None:

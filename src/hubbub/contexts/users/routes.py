@@ -10,6 +10,7 @@ from hubbub.contexts.auth import AccountDeletion, CurrentUser
 from hubbub.contexts.users.api import ProfileUpdate, UserView
 from hubbub.http_errors import ERROR_RESPONSES
 from hubbub.kernel.ids import Id
+from hubbub.kernel.text import OPTIONAL_NAME_PATTERN, PLAIN_PATTERN
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=ERROR_RESPONSES(401))
 
@@ -24,7 +25,9 @@ class ProfilePatch(BaseModel):
     display_name: str | None = Field(
         default=None,
         max_length=100,
-        description="Visible characters; no control or bidirectional formatting characters",
+        description="No control or bidirectional formatting characters; blank (the username "
+        "is used) or with something visible",
+        json_schema_extra={"pattern": OPTIONAL_NAME_PATTERN},
     )
     discoverable: StrictBool | None = None
 
@@ -61,7 +64,9 @@ async def delete_me(body: AccountDeletion, user: CurrentUser, request: Request) 
 async def search(
     user: CurrentUser,
     request: Request,
-    query: Annotated[str, Query(min_length=1, max_length=50)],
+    query: Annotated[
+        str, Query(min_length=1, max_length=50, json_schema_extra={"pattern": PLAIN_PATTERN})
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> UserList:
     """Users whose username starts with `query`."""
