@@ -6,6 +6,7 @@ report (and the seed to replay it) in the failure."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,4 +56,8 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
         )
     report = done.stdout + done.stderr
     assert done.returncode == 0, report[-20_000:]
-    assert "No issues found" in report or " passed in " in report, report[-5_000:]
+    # Every generated case passed every check (and there were many: a run that tested
+    # nothing would pass too).
+    counted = re.search(r"(\d+) generated, (\d+) passed", report)
+    assert counted is not None, report[-5_000:]
+    assert counted[1] == counted[2] and int(counted[1]) >= 500, counted[0]
