@@ -166,3 +166,29 @@ async def test_queued_jobs_are_listed_oldest_first(store: AssistantStore) -> Non
 
     assert [j.id for j in await store.queued_jobs(10)] == [first.id, third.id]
     assert [j.id for j in await store.queued_jobs(1)] == [first.id]
+
+
+async def test_erasing_a_user_deletes_their_bindings_jobs_and_advice_only(
+    store: AssistantStore,
+) -> None:
+    mine = binding("advice")
+    other_chat = binding("autoreply", chat=OTHER)
+    theirs = binding("advice", user=BOB)
+    for made in (mine, other_chat, theirs):
+        assert await store.add_binding(made)
+    [my_job] = await store.enqueue([job(mine)])
+    [their_job] = await store.enqueue([job(theirs)])
+    assert await store.add_advice(advice(my_job), NOW)
+    assert await store.add_advice(advice(their_job, "be kind"), NOW)
+
+    assert await store.erase_user(ALICE) == {CHAT, OTHER}
+
+    assert await store.bindings_in(CHAT, ALICE) == []
+    assert await store.bindings_in(OTHER) == []
+    assert await store.get_job(my_job.id) is None
+    assert await store.advice_of(CHAT, ALICE, limit=10, before_id=None) == []
+    assert [b.id for b in await store.bindings_in(CHAT)] == [theirs.id]
+    assert [a.text for a in await store.advice_of(CHAT, BOB, limit=10, before_id=None)] == [
+        "be kind"
+    ]
+    assert await store.erase_user(ALICE) == set()  # again: nothing left, no error
