@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp
 
 from hubbub import __version__
-from hubbub.bootstrap import Container
+from hubbub.container import Container
 from hubbub.contexts.assistant.routes import router as assistant_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
