@@ -378,3 +378,28 @@ async def test_group_and_direct_fields_do_not_mix(world: World) -> None:
         {"type": "channel", "title": "T"},
     ):
         _refused(await http.post(f"{API}/chats", json=body, headers=auth))
+
+
+async def test_one_code_per_kind_of_problem(world: World) -> None:
+    """However far past a rule the input is, the same rule answers with the same code."""
+    http, auth = world.http, world.auth
+    url = f"{API}/chats/{world.chat_id}/messages"
+    for size in (4097, 200_000):
+        too_long = await http.post(url, json={"text": "x" * size}, headers=auth)
+        assert _refused(too_long) == "text_too_long", size
+    register = f"{API}/auth/register"
+    for password in ("short", "x" * 129, "x" * 5000):
+        resp = await http.post(register, json={"username": unique("pw"), "password": password})
+        assert _refused(resp) == "invalid_password", len(password)
+    for username in ("ab", "x" * 51, "x" * 500, "bad name"):
+        resp = await http.post(register, json={"username": username, "password": PASSWORD})
+        assert _refused(resp) == "invalid_username", username
+    for title in ("", "x" * 101, "x" * 5000):
+        resp = await http.post(f"{API}/chats", json={"type": "group", "title": title}, headers=auth)
+        assert _refused(resp) == "invalid_title", len(title)
+    for name in ("x" * 101, "x" * 5000):
+        resp = await http.patch(f"{API}/users/me", json={"display_name": name}, headers=auth)
+        assert _refused(resp) == "invalid_display_name", len(name)
+    for request_id in ("", "r" * 101):
+        resp = await http.post(url, json={"text": "hi", "request_id": request_id}, headers=auth)
+        assert _refused(resp) == "invalid_request_id", len(request_id)

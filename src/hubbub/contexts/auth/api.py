@@ -9,44 +9,43 @@ from hubbub.kernel.clock import Timestamp
 from hubbub.kernel.text import EMAIL_PATTERN, OPTIONAL_NAME_PATTERN, PLAIN_PATTERN
 
 # The rules below are checked by the domain (users/model.py, auth/model.py, kernel/text.py),
-# which answers with precise error codes; the schema states them for clients and tools.
+# which answers each kind of problem with its own code (`invalid_password`...); the schema
+# states them for clients and tools (`rule`), and pydantic does not check them again with a
+# code of its own.
 NAME_RULE = (
     "No control or bidirectional formatting characters; blank (the username is used) or "
     "with something visible"
 )
+USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,50}(?![\s\S])"
+
+
+def rule(description: str | None = None, default: Any = ..., **schema: Any) -> Any:
+    """A field whose constraints (JSON Schema keywords) the domain checks."""
+    return Field(default=default, description=description, json_schema_extra=schema)
 
 
 def _password() -> Any:
-    return Field(
-        min_length=8,
-        max_length=128,
-        description="8–128 characters, no control characters",
-        json_schema_extra={"pattern": PLAIN_PATTERN},
+    return rule(
+        "8–128 characters, no control characters",
+        minLength=8,
+        maxLength=128,
+        pattern=PLAIN_PATTERN,
     )
-
-
-def _plain(max_length: int, **extra: Any) -> Any:
-    return Field(max_length=max_length, json_schema_extra={"pattern": PLAIN_PATTERN}, **extra)
 
 
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(
-        min_length=3,
-        max_length=50,
-        pattern=r"^[A-Za-z0-9_.\-]+$",
-        description="Letters, digits, '_', '.', '-'; unique whatever the case",
+    username: str = rule(
+        "3–50 letters, digits, '_', '.', '-'; unique whatever the case",
+        minLength=3,
+        maxLength=50,
+        pattern=USERNAME_PATTERN,
     )
     password: str = _password()
-    email: str | None = Field(
-        default=None, max_length=320, json_schema_extra={"pattern": EMAIL_PATTERN}
-    )
-    display_name: str | None = Field(
-        default=None,
-        max_length=100,
-        description=NAME_RULE,
-        json_schema_extra={"pattern": OPTIONAL_NAME_PATTERN},
+    email: str | None = rule(default=None, maxLength=320, pattern=EMAIL_PATTERN)
+    display_name: str | None = rule(
+        NAME_RULE, default=None, maxLength=100, pattern=OPTIONAL_NAME_PATTERN
     )
 
 
@@ -69,8 +68,8 @@ class LoginRequest(BaseModel):
         },
     )
 
-    username: str | None = _plain(200, default=None)
-    email: str | None = _plain(320, default=None)
+    username: str | None = rule(default=None, maxLength=200, pattern=PLAIN_PATTERN)
+    email: str | None = rule(default=None, maxLength=320, pattern=PLAIN_PATTERN)
     password: str = Field(max_length=1000)
 
 

@@ -58,7 +58,7 @@ class MemberView(BaseModel):
 class GroupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(max_length=1000)
+    title: str  # checked by the domain (model.check_title)
     member_ids: list[UUID] = Field(default_factory=list, max_length=1000)
 
 

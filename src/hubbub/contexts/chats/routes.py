@@ -32,7 +32,6 @@ class GroupChatCreate(BaseModel):
 
     type: Literal["group"]
     title: str = Field(
-        max_length=1000,  # a bound for the parser; the rule (100) is the domain's
         description="Up to 100 characters with something visible (runs of spaces become one); "
         "no control or bidirectional formatting characters",
         json_schema_extra={"maxLength": 100, "pattern": NAME_PATTERN},

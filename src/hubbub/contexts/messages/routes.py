@@ -23,13 +23,12 @@ class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
-        max_length=100_000,  # a bound for the parser; the rule (4096) is the domain's
         description="Up to 4096 characters with something visible (trimmed when stored); tab "
         "and line breaks are the only control characters allowed",
         json_schema_extra={"maxLength": 4096, "pattern": TEXT_PATTERN},
     )
     request_id: str | None = Field(
-        default=None, min_length=1, max_length=100, json_schema_extra={"pattern": PLAIN_PATTERN}
+        default=None, json_schema_extra={"minLength": 1, "maxLength": 100, "pattern": PLAIN_PATTERN}
     )
 
 

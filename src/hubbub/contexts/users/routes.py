@@ -24,10 +24,9 @@ class ProfilePatch(BaseModel):
 
     display_name: str | None = Field(
         default=None,
-        max_length=100,
         description="No control or bidirectional formatting characters; blank (the username "
         "is used) or with something visible",
-        json_schema_extra={"pattern": OPTIONAL_NAME_PATTERN},
+        json_schema_extra={"maxLength": 100, "pattern": OPTIONAL_NAME_PATTERN},
     )
     discoverable: StrictBool | None = None
 
