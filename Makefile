@@ -37,7 +37,7 @@ test: $(STAMP)
 	@$(BIN)/coverage report --include='*/hubbub/contexts/*' --format=total \
 		--fail-under=$(CONTEXTS_COVERAGE_FLOOR)
 
-CONTEXTS_COVERAGE_FLOOR ?= 85
+CONTEXTS_COVERAGE_FLOOR ?= 93
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser

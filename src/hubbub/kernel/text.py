@@ -12,8 +12,9 @@ characters, make no sense in a name, a title or an id. So:
   and format characters such as the zero-width ones, Hangul fillers, the braille blank,
   variation selectors) is refused: it would show as nothing.
 
-Lengths are counted as sent, before any trimming. The same rules are written as JSON Schema
-patterns (`*_PATTERN`) so that the OpenAPI document says exactly what is accepted.
+Message text is 1–4096 characters once trimmed; the other lengths are counted as sent. The
+same rules are written as JSON Schema patterns (`*_PATTERN`) so that the OpenAPI document
+says exactly what is accepted.
 """
 
 from hubbub.kernel.errors import Invalid
@@ -91,8 +92,11 @@ _VISIBLE = f"[\\s\\S]*[^{_BMP_INVISIBLE}]"
 # "name\n" pass the pattern while the server refuses it.
 PLAIN_PATTERN = f"^(?![\\s\\S]*[{_CONTROLS}])"
 """Single-line text: no control characters."""
-TEXT_PATTERN = f"^(?![\\s\\S]*[{_CONTROLS_BUT_LINES}])(?={_VISIBLE})"
-"""Message text: something visible; tab and line breaks the only control characters."""
+TEXT_PATTERN = (
+    f"^(?![\\s\\S]*[{_CONTROLS_BUT_LINES}])(?={_VISIBLE})\\s*(?:\\S|\\S[\\s\\S]{{0,4094}}\\S)\\s*$"
+)
+"""Message text: something visible, 1–4096 characters once trimmed; tab and line breaks the
+only control characters."""
 NAME_PATTERN = f"^(?![\\s\\S]*[{_CONTROLS}{_BIDI}])(?={_VISIBLE})"
 """A title: something visible; no control or bidirectional formatting characters."""
 OPTIONAL_NAME_PATTERN = f"^(?![\\s\\S]*[{_CONTROLS}{_BIDI}])(?:\\s*$|(?={_VISIBLE}))"

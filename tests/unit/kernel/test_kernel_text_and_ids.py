@@ -83,7 +83,11 @@ def test_the_invisible_characters_are_the_blank_categories_and_glyphs() -> None:
     ("pattern", "accepted", "refused"),
     [
         (PLAIN_PATTERN, ["abc", "", "héllo wörld"], ["a\x00", "abc\n", "\x85"]),
-        (TEXT_PATTERN, ["hi", "a\n\tb\r\n", "\u200bx"], ["", " ", "\u200b", "a\x00", "a\x0b"]),
+        (
+            TEXT_PATTERN,
+            ["hi", "a\n\tb\r\n", "\u200bx", "x" * 4096, f"  {'x' * 4096}\n "],
+            ["", " ", "\u200b", "a\x00", "a\x0b", "x" * 4097, f" {'x' * 4097} "],
+        ),
         (NAME_PATTERN, ["Team", " A "], ["", "  ", "T\u202e", "T\n", "\u3164"]),
         (OPTIONAL_NAME_PATTERN, ["", "   ", "Ann"], ["\u200b", "A\u2066", "A\x1c", "\x1c"]),
         (EMAIL_PATTERN, ["a@b.org"], ["a@b\n", " a@b", "a\x00@b", "a@@b", "ab"]),

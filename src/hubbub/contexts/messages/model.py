@@ -36,12 +36,12 @@ def check_text(text: object) -> str:
     are the only control characters it may hold."""
     if not isinstance(text, str):
         raise Invalid("text: must be a string", code="invalid_text")
-    if len(text) > TEXT_MAX:  # as sent, like every length (see kernel/text.py)
-        raise Invalid(f"text: at most {TEXT_MAX} characters", code="text_too_long")
     check_characters(text, field="text", code="invalid_text", multiline=True)
     trimmed = text.strip()
     if not trimmed:
         raise Invalid("text: must not be empty", code="invalid_text")
+    if len(trimmed) > TEXT_MAX:
+        raise Invalid(f"text: at most {TEXT_MAX} characters", code="text_too_long")
     if is_invisible(trimmed):
         raise Invalid("text: must contain visible characters", code="invalid_text")
     return trimmed

@@ -23,9 +23,9 @@ class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
-        description="Up to 4096 characters with something visible (trimmed when stored); tab "
-        "and line breaks are the only control characters allowed",
-        json_schema_extra={"maxLength": 4096, "pattern": TEXT_PATTERN},
+        description="1–4096 characters once trimmed (it is stored trimmed), something of it "
+        "visible; tab and line breaks are the only control characters allowed",
+        json_schema_extra={"pattern": TEXT_PATTERN},
     )
     request_id: str | None = Field(
         default=None, json_schema_extra={"minLength": 1, "maxLength": 100, "pattern": PLAIN_PATTERN}
