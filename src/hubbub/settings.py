@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     ai_timeout_seconds: float = Field(default=20.0, gt=0)
     ai_calls_per_minute: int = Field(default=20, ge=1)
     ai_calls_per_day: int = Field(default=500, ge=1)
-    ai_calls_burst: int = Field(default=5, ge=1)
+    ai_calls_burst: int = Field(default=10, ge=1)
 
     log_level: str = "info"
     log_format: Literal["json", "console"] = "json"

@@ -43,6 +43,7 @@ def hubbub_env(data_dir: Path, *, rate_limit: int, extra: dict[str, str]) -> dic
     # burst, its whole per-minute budget may come at once.
     env.setdefault("HUBBUB_RATE_LIMIT_BURST", env["HUBBUB_RATE_LIMIT_PER_MINUTE"])
     env.setdefault("HUBBUB_WS_RATE_LIMIT_BURST", env.get("HUBBUB_WS_RATE_LIMIT_PER_MINUTE", "1200"))
+    env.setdefault("HUBBUB_AI_CALLS_BURST", env.get("HUBBUB_AI_CALLS_PER_MINUTE", "20"))
     return env
 
 
