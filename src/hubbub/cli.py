@@ -113,6 +113,7 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
 
     from hubbub.bootstrap import bootstrap
     from hubbub.entry.asgi import create_asgi
+    from hubbub.entry.ws_protocol import WebSocketProtocol
 
     try:
         app = create_asgi(bootstrap(settings, role=role))
@@ -125,7 +126,7 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         app,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=WebSocketProtocol,  # websockets-sansio, answering handshakes it cannot parse
         ws_max_size=settings.ws_max_frame_bytes,
         # Compression state costs ~46 kB per socket (zlib) and chat frames are small.
         ws_per_message_deflate=False,
@@ -136,12 +137,19 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         log_config=None,
         access_log=False,
         server_header=False,
+        # HTTPS here when given a certificate; behind a proxy that terminates TLS, the
+        # proxies listed are believed about the client's address and the scheme.
+        ssl_certfile=str(settings.tls_certfile) if settings.tls_certfile else None,
+        ssl_keyfile=str(settings.tls_keyfile) if settings.tls_keyfile else None,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     server = uvicorn.Server(config)
-    base = f"http://{_display(bound_host)}:{bound_port}"
+    secure = settings.tls_certfile is not None
+    base = f"{'https' if secure else 'http'}://{_display(bound_host)}:{bound_port}"
     endpoints = (
         f"web client: {base}/  docs: {base}/docs  "
-        f"websocket: ws://{_display(bound_host)}:{bound_port}/ws"
+        f"websocket: {'wss' if secure else 'ws'}://{_display(bound_host)}:{bound_port}/ws"
         if ROLES[role].serves_clients
         else f"health: {base}/healthz  metrics: {base}/metrics"
     )

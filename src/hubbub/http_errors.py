@@ -3,16 +3,14 @@
 from collections.abc import Mapping
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from hubbub.kernel.errors import DomainError, RateLimited
-
-log = structlog.get_logger(__name__)
 
 
 class ErrorDetail(BaseModel):
@@ -27,9 +25,9 @@ class ErrorBody(BaseModel):
 
 
 _DESCRIPTIONS = {
-    400: "Malformed JSON",
-    401: "Missing, invalid or expired token",
-    403: "Not allowed (e.g. not a member)",
+    400: "Malformed JSON (`invalid_json`)",
+    401: "Missing, invalid or expired token, or an ended session",
+    403: "Not allowed (e.g. not a member, a wrong password, a web origin not allowed)",
     404: "Unknown resource",
     409: "Conflict",
     413: "Body too large",
@@ -74,18 +72,43 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(400, "invalid_json", "request body is not valid JSON")
+            return error_response(400, "invalid_json", INVALID_JSON)
         return error_response(422, "validation_error", describe_validation(errors))
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it could not parse (bad UTF-8, nesting too deep for
+            # the parser), which is bad JSON like any other.
+            return error_response(400, "invalid_json", INVALID_JSON)
+        code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(exc.status_code, code, message or str(exc.detail), **headers)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", exc_info=exc)
-        return error_response(500, "internal_error", "internal error")
+    # Unexpected exceptions are answered by `UnexpectedErrorMiddleware`, not here: Starlette
+    # re-raises to the server after calling a handler for `Exception`, and uvicorn then
+    # drops the keep-alive connection the next request was about to use.
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the requested path has (RFC 9110's `Allow` of a 405). Starlette puts
+    only the first matching route's in it, and FastAPI makes a route per method."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+INVALID_JSON = "request body is not valid JSON"
+_HTTP_CODES = {
+    404: ("not_found", ""),
+    405: ("method_not_allowed", ""),
+    413: ("payload_too_large", ""),
+}
 
 
 def describe_validation(errors: Any) -> str:
@@ -96,3 +119,32 @@ def describe_validation(errors: Any) -> str:
         field = ".".join(location) or "body"
         parts.append(f"{field}: {error.get('msg', 'invalid')}")
     return "; ".join(parts) or "invalid request"
+
+
+def complete_error_answers(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every status an operation can return, listed in the OpenAPI document whatever the
+    route declared: 400/413/422 where there is a body (bad JSON, too large, invalid), 422
+    where there are parameters, 403 everywhere (a web origin that is not allowed), 429
+    everywhere (rate limits)."""
+    error_ref = {"$ref": "#/components/schemas/ErrorBody"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            wanted = {403, 429}
+            if "requestBody" in operation:
+                wanted |= {400, 413, 422}
+            if operation.get("parameters"):
+                wanted.add(422)
+            responses = operation["responses"]
+            for status in sorted(wanted):
+                if str(status) in responses:
+                    continue
+                responses[str(status)] = {
+                    "description": _DESCRIPTIONS[status],
+                    "content": {"application/json": {"schema": error_ref}},
+                }
+    schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+        "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    return schema

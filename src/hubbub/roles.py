@@ -18,6 +18,8 @@ class Role:
     """Moves committed outbox rows to the durable bus."""
     runs_assistant: bool = False
     """Consumes the bus for the AI assistant: stored messages → jobs → advice and replies."""
+    runs_consumers: bool = False
+    """The contexts' own bus consumers: a deleted account's data erased (`user.deleted`)."""
 
 
 ROLES = {
@@ -27,11 +29,18 @@ ROLES = {
         serves_clients=True,
         relays_outbox=True,
         runs_assistant=True,
+        runs_consumers=True,
     ),
     "gateway": Role(
         "gateway", "REST API + WebSocket; scale out behind a load balancer", True, False
     ),
-    "relay": Role("relay", "the outbox relay to the durable bus; run one or more", False, True),
+    "relay": Role(
+        "relay",
+        "the outbox relay to the durable bus and the contexts' own consumers; run one or more",
+        serves_clients=False,
+        relays_outbox=True,
+        runs_consumers=True,
+    ),
     "assistant": Role(
         "assistant",
         "the AI assistant's bus consumers (advice, autoreply); run one or more",

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -32,14 +32,31 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = Field(default=86400, ge=60)
 
+    # Sustained rates, and how many may arrive back to back on top of that pace (see
+    # infra/ratelimit/memory.py): over any minute at most the rate plus the burst.
     rate_limit_per_minute: int = Field(default=100, ge=1)
+    rate_limit_burst: int = Field(default=20, ge=1)
     ws_rate_limit_per_minute: int = Field(default=1200, ge=1)
+    ws_rate_limit_burst: int = Field(default=60, ge=1)
 
     ws_max_frame_bytes: int = 64 * 1024
     ws_send_queue: int = Field(default=512, ge=8)
     ws_heartbeat_seconds: float = Field(default=20.0, gt=0)
     ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     http_max_body_bytes: int = 1024 * 1024
+
+    # Web origins other than this server's own allowed to call the API and open sockets
+    # (comma-separated `scheme://host[:port]`); empty: same origin only.
+    cors_origins: str = ""
+    # Serve HTTPS (and wss://) directly with this certificate chain and key (PEM files).
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    # Strict-Transport-Security max-age on HTTPS answers (served here or by a trusted proxy
+    # that says so in X-Forwarded-Proto); 0 sends none.
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks, `*` for any).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
     migrate_on_start: bool | None = None
@@ -54,6 +71,7 @@ class Settings(BaseSettings):
     ai_timeout_seconds: float = Field(default=20.0, gt=0)
     ai_calls_per_minute: int = Field(default=20, ge=1)
     ai_calls_per_day: int = Field(default=500, ge=1)
+    ai_calls_burst: int = Field(default=10, ge=1)
 
     # Services over gRPC (README, "Services over gRPC"). A context whose peer is set is called
     # at that address (`host:port`, `dns:///name:port`, or `ip:port,ip:port`); a context with
@@ -81,6 +99,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # `auto`: a readable console format when stderr is a terminal, JSON lines otherwise.
     log_format: Literal["json", "console", "auto"] = "auto"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def effective_database_url(self) -> str:
@@ -117,6 +139,12 @@ class Settings(BaseSettings):
         if self.migrate_on_start is not None:
             return self.migrate_on_start
         return self.is_sqlite
+
+    @model_validator(mode="after")
+    def _tls_files_go_together(self) -> "Settings":
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("HUBBUB_TLS_CERTFILE and HUBBUB_TLS_KEYFILE go together")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -1,5 +1,6 @@
-"""The RateLimit contract: a key's whole per-minute budget is available, the next hit is
-refused with a Retry-After, and keys do not share budgets.
+"""The RateLimit contract: a key's burst is available at once, then hits at the budget's pace;
+over any window at most the budget plus the burst get through; the next hit is refused with
+a Retry-After, and keys do not share budgets.
 
 The Redis adapter must also share one budget between processes, and keep limiting (each
 process on its own) while Redis is unreachable.
@@ -34,11 +35,15 @@ async def make_limiter(
     """
     made: list[RedisRateLimiter] = []
 
-    def make(limit: int, window_seconds: float = 60.0) -> RateLimit:
+    def make(limit: int, window_seconds: float = 60.0, burst: int | None = None) -> RateLimit:
         if request.param == "memory":
-            return InMemoryRateLimiter(limit=limit, window_seconds=window_seconds)
+            return InMemoryRateLimiter(limit=limit, window_seconds=window_seconds, burst=burst)
         limiter = RedisRateLimiter(
-            SHARED_REDIS_URL, limit=limit, window_seconds=window_seconds, namespace=namespace
+            SHARED_REDIS_URL,
+            limit=limit,
+            window_seconds=window_seconds,
+            burst=burst,
+            namespace=namespace,
         )
         made.append(limiter)
         return limiter
@@ -73,6 +78,34 @@ async def test_the_whole_budget_is_available_and_the_next_hit_is_refused(
 
     assert 1 <= refused.value.retry_after <= 60
     assert refused.value.status == 429
+
+
+async def test_the_burst_is_separate_and_smaller_than_the_budget(
+    make_limiter: MakeLimiter,
+) -> None:
+    limiter = make_limiter(100, burst=20)
+    await spend(limiter, "alice", 20)
+    with pytest.raises(RateLimited, match="100 per minute") as refused:
+        await limiter.hit("alice")
+    assert refused.value.retry_after == 1  # one hit every 0.6 s
+
+
+async def test_over_a_window_at_most_the_budget_plus_the_burst_get_through(
+    make_limiter: MakeLimiter,
+) -> None:
+    """The bug this replaces: 199 requests in 60 s for "100 per minute". Here a 1 s window
+    of 20 (one hit every 50 ms) with a burst of 4, hammered for a whole window."""
+    limiter = make_limiter(20, window_seconds=1.0, burst=4)
+    admitted = 0
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + 1.0
+    while loop.time() < ends:
+        try:
+            await limiter.hit("alice")
+            admitted += 1
+        except RateLimited:
+            await asyncio.sleep(0.005)
+    assert 20 <= admitted <= 20 + 4 + 1, admitted
 
 
 async def test_a_daily_budget_is_counted_over_the_day(make_limiter: MakeLimiter) -> None:

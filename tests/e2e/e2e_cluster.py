@@ -178,6 +178,7 @@ def running_cluster(
             "HUBBUB_REDIS_NAMESPACE": namespace,
             "HUBBUB_JWT_SECRET": secrets.token_urlsafe(32),
             "HUBBUB_WS_RATE_LIMIT_PER_MINUTE": str(WS_RATE_LIMIT),
+            "HUBBUB_WS_RATE_LIMIT_BURST": str(WS_RATE_LIMIT),
             **(env or {}),
         }
         migrate(workdir, shared)

@@ -39,6 +39,11 @@ def hubbub_env(data_dir: Path, *, rate_limit: int, extra: dict[str, str]) -> dic
         PYTHONPATH=os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")])),
     )
     env.update(extra)
+    # The tests send bursts (concurrent requests, frames in a loop): unless a test sets a
+    # burst, its whole per-minute budget may come at once.
+    env.setdefault("HUBBUB_RATE_LIMIT_BURST", env["HUBBUB_RATE_LIMIT_PER_MINUTE"])
+    env.setdefault("HUBBUB_WS_RATE_LIMIT_BURST", env.get("HUBBUB_WS_RATE_LIMIT_PER_MINUTE", "1200"))
+    env.setdefault("HUBBUB_AI_CALLS_BURST", env.get("HUBBUB_AI_CALLS_PER_MINUTE", "20"))
     return env
 
 
@@ -73,12 +78,17 @@ class ServerProcess:
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def tls(self) -> bool:
+        """Serving HTTPS itself (given a certificate)."""
+        return "HUBBUB_TLS_CERTFILE" in self.extra_env
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}"
 
     @property
     def proc(self) -> subprocess.Popen[bytes]:
@@ -106,7 +116,8 @@ class ServerProcess:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
-        with httpx.Client(timeout=2.0) as client:
+        # (Readiness only: the TLS tests check the certificate themselves.)
+        with httpx.Client(timeout=2.0, verify=False) as client:
             while time.monotonic() < deadline:
                 code = self.proc.poll()
                 if code is not None:

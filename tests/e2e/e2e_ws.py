@@ -7,6 +7,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from ssl import SSLContext
 from typing import Any
 from urllib.parse import urlencode
 
@@ -112,12 +113,14 @@ async def open_ws(
     chat_id: str | None = None,
     headers: dict[str, str] | None = None,
     compression: str | None = "deflate",
+    ssl: SSLContext | None = None,
 ) -> AsyncIterator[WsClient]:
     """Connect to /ws for the duration of the block."""
     async with connect(
         ws_endpoint(ws_url, token, chat_id),
         additional_headers=headers,
         compression=compression,
+        ssl=ssl,
         max_size=None,
         open_timeout=10,
         close_timeout=2,

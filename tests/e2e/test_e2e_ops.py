@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from e2e_api import API, assert_error, bearer, direct_chat, expect, http_client, new_user, new_users
 from e2e_server import ServerProcess, running_server
-from e2e_ws import WsConnect
+from e2e_ws import WsConnect, open_ws
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -111,3 +112,29 @@ async def test_rate_limit_answers_429_with_retry_after(limited_server: ServerPro
             assert 1 <= retry_after <= 60, retry_after
         # The budget is per user: someone else is not limited.
         expect(await http.get(f"{API}/users/me", headers=bearer(other_token)), 200)
+
+
+async def test_the_burst_is_a_separate_smaller_budget(tmp_path: Path) -> None:
+    """60 a minute with a burst of 5 (REST) and 3 (frames): the burst at once, then the pace
+    of the budget (one a second), never the whole minute's budget at once."""
+    env = {
+        "HUBBUB_RATE_LIMIT_BURST": "5",
+        "HUBBUB_WS_RATE_LIMIT_PER_MINUTE": "60",
+        "HUBBUB_WS_RATE_LIMIT_BURST": "3",
+    }
+    with running_server(tmp_path / "data", rate_limit=60, env=env) as server:
+        async with http_client(server.base_url) as http:
+            _, token = await new_user(http)  # two hits on the client address, none on the user
+            statuses = [
+                (await http.get(f"{API}/users/me", headers=bearer(token))).status_code
+                for _ in range(6)
+            ]
+            assert statuses == [200] * 5 + [429], statuses
+            await asyncio.sleep(1.1)
+            expect(await http.get(f"{API}/users/me", headers=bearer(token)), 200)
+            async with open_ws(server.ws_url, token) as ws:
+                for _ in range(3):
+                    await ws.roundtrip()
+                await ws.send({"type": "ping"})
+                error = await ws.recv("error")
+                assert error["code"] == "rate_limited"

@@ -188,3 +188,35 @@ async def test_voice_settings_are_saved_and_changed(store: AssistantStore) -> No
     await store.save_voice(ALICE, Voice(gender="feminine", address="formal"), NOW)
     assert await store.voice_of(ALICE) == Voice(gender="feminine", address="formal")
     assert await store.voice_of(BOB) is None
+
+
+async def test_erasing_a_user_deletes_their_bindings_jobs_and_advice_only(
+    store: AssistantStore,
+) -> None:
+    mine = binding("advice")
+    other_chat = binding("autoreply", chat=OTHER)
+    theirs = binding("advice", user=BOB)
+    for made in (mine, other_chat, theirs):
+        assert await store.add_binding(made)
+    [my_job] = await store.enqueue([job(mine)])
+    [their_job] = await store.enqueue([job(theirs)])
+    assert await store.add_advice(advice(my_job), NOW)
+    assert await store.add_advice(advice(their_job, "be kind"), NOW)
+
+    await store.save_voice(ALICE, Voice(gender="feminine"), NOW)
+    await store.save_voice(BOB, Voice(gender="masculine"), NOW)
+
+    assert await store.erase_user(ALICE) == {CHAT, OTHER}
+
+    assert await store.voice_of(ALICE) is None
+    assert await store.voice_of(BOB) == Voice(gender="masculine")
+
+    assert await store.bindings_in(CHAT, ALICE) == []
+    assert await store.bindings_in(OTHER) == []
+    assert await store.get_job(my_job.id) is None
+    assert await store.advice_of(CHAT, ALICE, limit=10, before_id=None) == []
+    assert [b.id for b in await store.bindings_in(CHAT)] == [theirs.id]
+    assert [a.text for a in await store.advice_of(CHAT, BOB, limit=10, before_id=None)] == [
+        "be kind"
+    ]
+    assert await store.erase_user(ALICE) == set()  # again: nothing left, no error

@@ -52,12 +52,20 @@ async def test_a_gateway_serves_clients_and_relays_nothing(tmp_path: Path) -> No
     await container.db.dispose()
 
 
-async def test_a_relay_serves_no_clients(tmp_path: Path) -> None:
+async def test_a_relay_serves_no_clients_and_runs_the_contexts_consumers(tmp_path: Path) -> None:
     container = bootstrap(settings(tmp_path, database_url=POSTGRES), role="relay")
 
-    assert container.frontend is None and container.contexts is None
+    assert container.frontend is None and container.contexts is not None
     assert container.relay is not None and container.bus is not None
     assert container.assistant is None
+    # The contexts are there for their own consumers: a deleted account's data is erased.
+    assert isinstance(container.bus, InMemoryBus)
+    assert set(container.bus.groups("user.deleted")) == {
+        "users",
+        "chats",
+        "messages",
+        "assistant-accounts",
+    }
     await container.db.dispose()
 
 

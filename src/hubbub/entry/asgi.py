@@ -4,6 +4,7 @@ only the operations endpoints for roles that serve no clients)."""
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp
 
 from hubbub import __version__
-from hubbub.bootstrap import Container
+from hubbub.container import Container
 from hubbub.contexts.assistant.routes import router as assistant_router
 from hubbub.contexts.assistant.routes import settings_router as assistant_settings_router
 from hubbub.contexts.auth.routes import router as auth_router
@@ -22,9 +23,14 @@ from hubbub.contexts.messages.routes import router as messages_router
 from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
 from hubbub.entry.docs import SWAGGER_UI_PARAMETERS, add_redoc
+from hubbub.entry.security import SecurityHeadersMiddleware, add_origin_rules
 from hubbub.entry.static import mount_web
-from hubbub.http_errors import install_error_handlers
-from hubbub.infra.observability.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from hubbub.http_errors import complete_error_answers, install_error_handlers
+from hubbub.infra.observability.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    UnexpectedErrorMiddleware,
+)
 
 
 class Health(BaseModel):
@@ -56,16 +62,23 @@ def create_app(container: Container) -> FastAPI:
     ):
         app.include_router(router)
     mount_web(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
+    settings = container.settings
+    # Outermost last: request context (ids, logs) sees the answer the others produced.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)
+    add_origin_rules(app, frontend.origins)
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestContextMiddleware)
     return app
 
 
 def create_ops_app(container: Container) -> FastAPI:
     """A worker role's app: only /healthz, /readyz and /metrics."""
-    return _base_app(
+    app = _base_app(
         container, description=f"hubbub {container.role.name}: {container.role.description}"
     )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=container.settings.hsts_seconds)
+    return app
 
 
 def create_asgi(container: Container) -> ASGIApp:
@@ -108,8 +121,21 @@ def _base_app(container: Container, *, description: str) -> FastAPI:
     add_redoc(app)
     app.state.container = container
     install_error_handlers(app)
+    _list_every_error(app)
     _add_ops_routes(app)
     return app
+
+
+def _list_every_error(app: FastAPI) -> None:
+    """The OpenAPI document names every status an operation can answer (see http_errors)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_error_answers(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_ops_routes(app: FastAPI) -> None:

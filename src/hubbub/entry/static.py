@@ -38,7 +38,7 @@ _COMMON_HEADERS = {
 
 def content_security_policy(host: str | None) -> str:
     """The page's policy; the WebSocket origins of `host` are added when it looks sane."""
-    sockets = f" ws://{host} wss://{host}" if host and _HOST.match(host) else ""
+    sockets = f" ws://{host} wss://{host}" if host and _HOST.fullmatch(host) else ""
     return _CSP.format(sockets=sockets)
 
 

@@ -24,6 +24,7 @@ def claims(**overrides: object) -> dict[str, object]:
     found: dict[str, object] = {
         "sub": str(new_id()),
         "username": "alice",
+        "jti": str(new_id()),
         "iat": int(moment.timestamp()),
         "exp": int((moment + timedelta(hours=1)).timestamp()),
     }
@@ -43,33 +44,43 @@ def test_passwords_outside_8_to_128_are_invalid(password: str) -> None:
     assert caught.value.code == "invalid_password"
 
 
-def test_an_issued_token_carries_the_contract_claims() -> None:
-    user_id = new_id()
-    issued_at = now().replace(microsecond=0)
+@pytest.mark.parametrize("password", ["pass\x00word", "pass\nword1", "password\x7f"])
+def test_passwords_with_control_characters_are_invalid(password: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        model.check_password(password)
+    assert caught.value.code == "invalid_password"
 
-    token = model.issue_token(
-        user_id=user_id, username="alice", secret=SECRET, now=issued_at, ttl_seconds=600
+
+def a_session(issued_at: datetime, ttl_seconds: int = 600) -> model.Session:
+    return model.new_session(
+        session_id=new_id(), user_id=new_id(), now=issued_at, ttl_seconds=ttl_seconds
     )
+
+
+def test_an_issued_token_carries_the_contract_claims_and_its_session() -> None:
+    issued_at = now().replace(microsecond=0)
+    session = a_session(issued_at)
+
+    token = model.issue_token(session=session, username="alice", secret=SECRET)
 
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     decoded = jwt.decode(token, SECRET, algorithms=["HS256"])
     assert decoded == {
-        "sub": str(user_id),
-        "user_id": str(user_id),
+        "sub": str(session.user_id),
+        "user_id": str(session.user_id),
         "username": "alice",
+        "jti": str(session.id),
         "iat": int(issued_at.timestamp()),
         "exp": int(issued_at.timestamp()) + 600,
     }
-    assert model.read_token(token, secret=SECRET, now=issued_at) == (user_id, "alice")
+    assert model.read_token(token, secret=SECRET, now=issued_at) == model.TokenClaims(
+        session.user_id, "alice", session.id
+    )
 
 
 def test_an_expired_token_is_refused_as_expired() -> None:
     token = model.issue_token(
-        user_id=new_id(),
-        username="alice",
-        secret=SECRET,
-        now=now() - timedelta(hours=2),
-        ttl_seconds=3600,
+        session=a_session(now() - timedelta(hours=2), 3600), username="alice", secret=SECRET
     )
 
     with pytest.raises(Unauthorized) as caught:
@@ -100,6 +111,9 @@ FORGERIES: dict[str, Callable[[], str]] = {
     "no-exp": lambda: jwt.encode(claims(exp=None), SECRET, algorithm="HS256"),
     "no-sub": lambda: jwt.encode(claims(sub=None), SECRET, algorithm="HS256"),
     "bad-sub": lambda: jwt.encode(claims(sub="not-a-uuid"), SECRET, algorithm="HS256"),
+    # Signed before sessions existed (or by something else): no session to check.
+    "no-jti": lambda: jwt.encode(claims(jti=None), SECRET, algorithm="HS256"),
+    "bad-jti": lambda: jwt.encode(claims(jti="x"), SECRET, algorithm="HS256"),
     "garbage": lambda: "not.a.jwt",
     "empty": lambda: "",
 }

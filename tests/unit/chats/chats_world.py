@@ -26,6 +26,7 @@ class World:
     bob: UUID
     carol: UUID
     dave: UUID
+    users: LocalUsersApi
 
     async def say(self, sender: UUID, chat_id: UUID, text: str = "hi") -> int:
         """Post a message a second after the previous event; returns its seq."""
@@ -49,4 +50,4 @@ async def build_world(
         store=InMemoryMessageStore(), membership=chats, live=live, clock=clock
     )
     chats.bind_activity(messages)
-    return World(chats, messages, live, clock, presence, store, *people)
+    return World(chats, messages, live, clock, presence, store, *people, users)

@@ -89,3 +89,32 @@ async def test_a_daily_budget_refills_over_the_day() -> None:
     assert refused.value.retry_after == 43_200  # one hit's share of the day
     clock.now += 43_200
     await limiter.hit("alice")
+
+
+async def test_a_burst_smaller_than_the_budget_then_the_budgets_pace() -> None:
+    """100 per minute with a burst of 20: 20 at once, then one every 0.6 s; a client going
+    as fast as it is let through gets 120 in its first minute and 100 in every later one."""
+    clock = ManualClock()
+    limiter = InMemoryRateLimiter(limit=100, burst=20, clock=clock)
+    await spend(limiter, "alice", 20)
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit("alice")
+    assert refused.value.retry_after == 1
+
+    admitted_per_minute = []
+    for _minute in range(3):
+        admitted = 0
+        for _tick in range(600):  # every 0.1 s for a minute
+            clock.now += 0.1
+            try:
+                await limiter.hit("alice")
+                admitted += 1
+            except RateLimited:
+                pass
+        admitted_per_minute.append(admitted)
+    assert all(99 <= n <= 101 for n in admitted_per_minute), admitted_per_minute
+
+
+def test_a_burst_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="burst"):
+        InMemoryRateLimiter(limit=5, burst=0)

@@ -29,11 +29,16 @@ class FakeSocket:
 
 
 def connection(
-    user_id: UUID, *, conn_id: str = "conn", max_queue: int = 64
+    user_id: UUID, *, conn_id: str = "conn", max_queue: int = 64, session_id: UUID | None = None
 ) -> tuple[Connection, FakeSocket]:
     socket = FakeSocket()
     conn = Connection(
-        conn_id=conn_id, user_id=user_id, send=socket.send, close=socket.close, max_queue=max_queue
+        conn_id=conn_id,
+        user_id=user_id,
+        send=socket.send,
+        close=socket.close,
+        max_queue=max_queue,
+        session_id=session_id,
     )
     return conn, socket
 

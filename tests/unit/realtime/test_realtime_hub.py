@@ -182,3 +182,29 @@ async def test_a_garbled_payload_is_logged_and_ignored(gw: Gateway) -> None:
 
     assert await gw.received() == {"a1": []}
     assert [entry["event"] for entry in logs] == ["fanout_bad_payload"]
+
+
+async def test_ended_sessions_close_their_sockets_and_are_announced_to_every_process() -> None:
+    fanout = RecordingFanout()
+    hub = Hub(fanout)
+    await fanout.start(hub.deliver)
+    forgotten: list[list[UUID]] = []
+    await hub.listen_for_ended_sessions(forgotten.append)
+    phone, laptop, other = new_id(), new_id(), new_id()
+    sockets = {}
+    for conn_id, user, session in (("p", ALICE, phone), ("l", ALICE, laptop), ("b", BOB, other)):
+        conn, socket = connection(user, conn_id=conn_id, session_id=session)
+        conn.start()
+        await hub.attach(conn, [CHAT])
+        sockets[conn_id] = socket
+
+    await hub.sessions_ended(ALICE, [phone])
+    await settle()
+
+    assert sockets["p"].closed == [(4401, "session ended")]
+    assert sockets["l"].closed == [] and sockets["b"].closed == []
+    assert forgotten == [[phone]]  # every process drops its cached answer
+    await hub.to_chat(CHAT, PING)
+    await settle()
+    assert sockets["p"].frames() == []  # an ended session gets nothing more
+    assert sockets["l"].frames() == [PING]

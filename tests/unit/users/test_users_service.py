@@ -23,7 +23,7 @@ def users(clock: FixedClock, presence: FixedPresence) -> LocalUsersApi:
 async def test_create_fills_defaults_from_the_clock(
     users: LocalUsersApi, clock: FixedClock
 ) -> None:
-    created = await users.create(new=NewUser(username="Alice", email=" a@x.org "))
+    created = await users.create(new=NewUser(username="Alice", email="a@x.org"))
 
     assert created.username == "Alice"
     assert created.display_name == "Alice"

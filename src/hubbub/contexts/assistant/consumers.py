@@ -11,12 +11,14 @@ from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested
 from hubbub.contexts.assistant.model import Trigger
 from hubbub.contexts.assistant.ports import AssistantStore
 from hubbub.contexts.assistant.runner import JobRunner
+from hubbub.contexts.auth import UserDeleted
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagePosted
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.ports import Bus
 
 GROUP = "assistant"
+ACCOUNTS_GROUP = "assistant-accounts"
 REQUEUE_BATCH = 1000
 
 
@@ -81,3 +83,21 @@ class AssistantConsumers:
         requests = [request_of(job) for job in jobs]
         await bus.publish_many([(r.topic, r.key, orjson.dumps(r.to_payload())) for r in requests])
         return len(requests)
+
+
+class AssistantAccountConsumers:
+    """Erases a deleted account's assistant data (bindings, threads, jobs, advice). Runs
+    wherever the contexts' own consumers run (roles `all` and `relay`), not only where the
+    model does: bindings are made through the API whether or not a model is deployed."""
+
+    def __init__(self, *, store: AssistantStore, bindings: ChatBindings) -> None:
+        self._store = store
+        self._bindings = bindings
+
+    def subscribe(self, bus: Bus) -> None:
+        bus.subscribe(UserDeleted.topic, ACCOUNTS_GROUP, self.on_user_deleted)
+
+    async def on_user_deleted(self, _key: str, payload: bytes) -> None:
+        """Delete the account's bindings, jobs and advice; its chats forget their bindings."""
+        for chat_id in await self._store.erase_user(UUID(orjson.loads(payload)["user_id"])):
+            await self._bindings.forget(chat_id)

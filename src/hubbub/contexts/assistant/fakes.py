@@ -48,6 +48,15 @@ class InMemoryAssistantStore:
                 self.jobs[job.id] = job.finished(JobStatus.CANCELLED, "binding deleted")
         return True
 
+    async def erase_user(self, user_id: UUID) -> set[UUID]:
+        mine = [b for b in self.bindings.values() if b.user_id == user_id]
+        for binding in mine:
+            del self.bindings[binding.id]
+        self.jobs = {k: j for k, j in self.jobs.items() if j.user_id != user_id}
+        self.advice = {k: a for k, a in self.advice.items() if a.user_id != user_id}
+        self.voices.pop(user_id, None)
+        return {b.chat_id for b in mine}
+
     async def enqueue(self, jobs: list[Job]) -> list[Job]:
         queued = {(j.binding_id, j.trigger_message_id) for j in self.jobs.values()}
         fresh = [

@@ -137,3 +137,8 @@ class AssistantStore(Protocol):
     async def save_voice(self, user_id: UUID, voice: Voice, at: datetime) -> None:
         """Store the member's assistant settings."""
         ...
+
+    async def erase_user(self, user_id: UUID) -> set[UUID]:
+        """Delete everything of a user (bindings with their threads, jobs, advice, settings) in one
+        transaction; the chats that had bindings of theirs. Idempotent."""
+        ...

@@ -16,6 +16,7 @@ from hubbub.contexts.assistant.api import (
 )
 from hubbub.contexts.auth import CurrentUser
 from hubbub.http_errors import ERROR_RESPONSES
+from hubbub.kernel.ids import Id
 
 router = APIRouter(prefix="/api/v1/chats", tags=["assistant"], responses=ERROR_RESPONSES(401))
 settings_router = APIRouter(
@@ -44,7 +45,7 @@ class AdviceQueued(BaseModel):
     responses=ERROR_RESPONSES(403, 404, 409, 422),
 )
 async def bind(
-    chat_id: UUID, body: BindingCreate, user: CurrentUser, request: Request
+    chat_id: Id, body: BindingCreate, user: CurrentUser, request: Request
 ) -> BindingView:
     """Bind the assistant to your side of the chat: `advice` (private suggestions) or
     `autoreply` (answers in your name, marked `ai_generated`)."""
@@ -54,7 +55,7 @@ async def bind(
 @router.get(
     "/{chat_id}/ai-bindings", response_model=BindingList, responses=ERROR_RESPONSES(403, 404, 422)
 )
-async def list_bindings(chat_id: UUID, user: CurrentUser, request: Request) -> BindingList:
+async def list_bindings(chat_id: Id, user: CurrentUser, request: Request) -> BindingList:
     """Your bindings in the chat."""
     found = await apis(request).assistant.bindings(user_id=user.user_id, chat_id=chat_id)
     return BindingList(bindings=found)
@@ -66,7 +67,7 @@ async def list_bindings(chat_id: UUID, user: CurrentUser, request: Request) -> B
     response_class=Response,
     responses=ERROR_RESPONSES(403, 404, 422),
 )
-async def unbind(chat_id: UUID, binding_id: UUID, user: CurrentUser, request: Request) -> Response:
+async def unbind(chat_id: Id, binding_id: Id, user: CurrentUser, request: Request) -> Response:
     """Delete one of your bindings; its pending work is cancelled."""
     await apis(request).assistant.unbind(
         user_id=user.user_id, chat_id=chat_id, binding_id=binding_id
@@ -80,7 +81,7 @@ async def unbind(chat_id: UUID, binding_id: UUID, user: CurrentUser, request: Re
     response_model=AdviceQueued,
     responses=ERROR_RESPONSES(403, 404, 409, 422),
 )
-async def request_advice(chat_id: UUID, user: CurrentUser, request: Request) -> AdviceQueued:
+async def request_advice(chat_id: Id, user: CurrentUser, request: Request) -> AdviceQueued:
     """Ask for advice on the conversation now; it arrives as an `ai_advice` frame (needs an
     advice binding)."""
     job_id = await apis(request).assistant.request_advice(user_id=user.user_id, chat_id=chat_id)
@@ -91,11 +92,11 @@ async def request_advice(chat_id: UUID, user: CurrentUser, request: Request) -> 
     "/{chat_id}/advice", response_model=AdviceList, responses=ERROR_RESPONSES(403, 404, 422)
 )
 async def list_advice(
-    chat_id: UUID,
+    chat_id: Id,
     user: CurrentUser,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    before_id: UUID | None = None,
+    before_id: Id | None = None,
 ) -> AdviceList:
     """Your advice in the chat: the newest `limit` (older than `before_id`), oldest first."""
     return await apis(request).assistant.advice(

@@ -127,6 +127,17 @@ class SqlAssistantStore:
             )
         return gone.rowcount > 0
 
+    async def erase_user(self, user_id: UUID) -> set[UUID]:
+        async with self._db.write(notify=False) as conn:
+            gone = await conn.execute(
+                delete(bindings).where(bindings.c.user_id == user_id).returning(bindings.c.chat_id)
+            )
+            chats = set(gone.scalars().all())
+            await conn.execute(delete(jobs).where(jobs.c.user_id == user_id))
+            await conn.execute(delete(advice).where(advice.c.user_id == user_id))
+            await conn.execute(delete(settings).where(settings.c.user_id == user_id))
+        return chats
+
     async def enqueue(self, new_jobs: list[Job]) -> list[Job]:
         if not new_jobs:
             return []

@@ -2,7 +2,7 @@
 workers (the processes that run the assistant)."""
 
 from hubbub.contexts.assistant.binding_cache import ChatBindings
-from hubbub.contexts.assistant.consumers import AssistantConsumers
+from hubbub.contexts.assistant.consumers import AssistantAccountConsumers, AssistantConsumers
 from hubbub.contexts.assistant.guard import Guard
 from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.local_provider import SmartReplyProvider
@@ -27,6 +27,12 @@ def local_assistant(
     return LocalAssistantApi(
         store=store, bindings=ChatBindings(store, cache), chats=chats, clock=clock
     )
+
+
+def assistant_account_consumers(*, db: Database, cache: Cache) -> AssistantAccountConsumers:
+    """The handler erasing a deleted account's assistant data."""
+    store = SqlAssistantStore(db)
+    return AssistantAccountConsumers(store=store, bindings=ChatBindings(store, cache))
 
 
 def assistant_workers(

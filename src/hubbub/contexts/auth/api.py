@@ -1,28 +1,89 @@
 """The auth port."""
 
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.kernel.clock import Timestamp
+from hubbub.kernel.text import EMAIL_PATTERN, OPTIONAL_NAME_PATTERN, PLAIN_PATTERN
+
+# The rules below are checked by the domain (users/model.py, auth/model.py, kernel/text.py),
+# which answers each kind of problem with its own code (`invalid_password`...); the schema
+# states them for clients and tools (`rule`), and pydantic does not check them again with a
+# code of its own.
+NAME_RULE = (
+    "No control or bidirectional formatting characters; blank (the username is used) or "
+    "with something visible"
+)
+USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,50}(?![\s\S])"
+
+
+def rule(description: str | None = None, default: Any = ..., **schema: Any) -> Any:
+    """A field whose constraints (JSON Schema keywords) the domain checks."""
+    return Field(default=default, description=description, json_schema_extra=schema)
+
+
+def _password() -> Any:
+    return rule(
+        "8–128 characters, no control characters",
+        minLength=8,
+        maxLength=128,
+        pattern=PLAIN_PATTERN,
+    )
 
 
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(max_length=200)
-    password: str = Field(max_length=1000)
-    email: str | None = Field(default=None, max_length=320)
-    display_name: str | None = Field(default=None, max_length=1000)
+    username: str = rule(
+        "3–50 letters, digits, '_', '.', '-'; unique whatever the case",
+        minLength=3,
+        maxLength=50,
+        pattern=USERNAME_PATTERN,
+    )
+    password: str = _password()
+    email: str | None = rule(default=None, maxLength=320, pattern=EMAIL_PATTERN)
+    display_name: str | None = rule(
+        NAME_RULE, default=None, maxLength=100, pattern=OPTIONAL_NAME_PATTERN
+    )
 
 
 class LoginRequest(BaseModel):
+    """`username` or `email` (a non-empty one of them), and the password."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["username"],
+                    "properties": {"username": {"type": "string", "minLength": 1}},
+                },
+                {
+                    "required": ["email"],
+                    "properties": {"email": {"type": "string", "minLength": 1}},
+                },
+            ]
+        },
+    )
+
+    username: str | None = rule(default=None, maxLength=200, pattern=PLAIN_PATTERN)
+    email: str | None = rule(default=None, maxLength=320, pattern=PLAIN_PATTERN)
+    password: str = Field(max_length=1000)
+
+
+class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
-    password: str = Field(max_length=1000)
+    old_password: str = Field(max_length=1000)
+    new_password: str = _password()
+
+
+class AccountDeletion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=1000, description="The account's password, to confirm")
 
 
 class RegisteredUser(BaseModel):
@@ -46,12 +107,13 @@ class TokenGrant(BaseModel):
 
 
 class Principal(BaseModel):
-    """Who is calling: taken from a verified token."""
+    """Who is calling: taken from a verified token of a live session."""
 
     model_config = ConfigDict(frozen=True)
 
     user_id: UUID
     username: str
+    session_id: UUID
 
 
 class AuthApi(Protocol):
@@ -60,9 +122,32 @@ class AuthApi(Protocol):
         ...
 
     async def login(self, *, request: LoginRequest) -> TokenGrant:
-        """Exchange credentials for a token; Unauthorized on any mismatch."""
+        """Exchange credentials for a token of a new session; Unauthorized on any mismatch."""
         ...
 
-    def authenticate(self, token: str) -> Principal:
-        """The principal of a valid token; Unauthorized otherwise. Pure CPU, no IO."""
+    async def authenticate(self, token: str) -> Principal:
+        """The principal of a valid token whose session is live; Unauthorized otherwise.
+        (Cached: on the hot path it costs a dictionary lookup.)"""
+        ...
+
+    async def check_session(self, *, principal: Principal) -> None:
+        """Unauthorized unless the principal's session is still live (cached)."""
+        ...
+
+    async def logout(self, *, principal: Principal) -> None:
+        """End the caller's session."""
+        ...
+
+    async def logout_all(self, *, principal: Principal) -> None:
+        """End every session of the caller, this one included."""
+        ...
+
+    async def change_password(self, *, principal: Principal, change: PasswordChange) -> None:
+        """Set a new password (Forbidden if the old one is wrong) and end every other
+        session of the caller."""
+        ...
+
+    async def delete_account(self, *, principal: Principal, deletion: AccountDeletion) -> None:
+        """Delete the caller's account (Forbidden if the password is wrong): credentials and
+        sessions now, everything else through the `user.deleted` event."""
         ...

@@ -38,7 +38,7 @@ async def current_principal(request: Request, _scheme: BearerScheme) -> Principa
     if token is None:
         raise Unauthorized("missing bearer token", code="missing_token")
     found = apis(request)
-    principal = found.auth.authenticate(token)
+    principal = await found.auth.authenticate(token)
     structlog.contextvars.bind_contextvars(user_id=str(principal.user_id))
     await found.rate_limiter.hit(f"user:{principal.user_id}")
     return principal

@@ -21,6 +21,9 @@ class PartnerView(BaseModel):
     last_read_seq: int = Field(
         default=0, description="How far the partner has read: your messages up to it are seen"
     )
+    deleted: bool = Field(
+        default=False, description='The partner deleted their account ("Deleted account")'
+    )
 
 
 class ChatView(BaseModel):
@@ -55,7 +58,7 @@ class MemberView(BaseModel):
 class GroupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(max_length=1000)
+    title: str  # checked by the domain (model.check_title)
     member_ids: list[UUID] = Field(default_factory=list, max_length=1000)
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from uuid import UUID
 
 from hubbub.kernel.errors import Forbidden, Invalid
+from hubbub.kernel.text import check_characters, is_invisible
 
 TITLE_MAX = 100
 
@@ -15,15 +16,31 @@ def direct_key(a: UUID, b: UUID) -> str:
     return f"{low}:{high}"
 
 
+def partner_in(key: str | None, user_id: UUID) -> UUID | None:
+    """The other user of a direct chat's key (None for a room, or a key not of this user)."""
+    if key is None:
+        return None
+    low, _, high = key.partition(":")
+    pair = [UUID(low), UUID(high)]
+    if user_id not in pair:
+        return None
+    return pair[1] if pair[0] == user_id else pair[0]
+
+
 def check_partner(user_id: UUID, partner_id: UUID) -> None:
     if user_id == partner_id:
         raise Invalid("partner_id: cannot open a direct chat with yourself", code="invalid_partner")
 
 
 def check_title(title: str) -> str:
-    cleaned = " ".join(title.split())
-    if not 1 <= len(cleaned) <= TITLE_MAX:
+    """1–100 visible characters, runs of spaces collapsed; no control or bidirectional
+    formatting characters (a title is a name people see)."""
+    check_characters(title, field="title", code="invalid_title", names=True)
+    cleaned = " ".join(title.split())  # (the length is counted as sent)
+    if not len(cleaned) >= 1 or len(title) > TITLE_MAX:
         raise Invalid(f"title: 1–{TITLE_MAX} characters", code="invalid_title")
+    if is_invisible(cleaned):
+        raise Invalid("title: must contain visible characters", code="invalid_title")
     return cleaned
 
 

@@ -9,7 +9,7 @@ from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberVie
 from hubbub.contexts.chats.events import MemberInvited
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.chats.ports import ActivityLookup, ChatStore
-from hubbub.contexts.users import UsersApi
+from hubbub.contexts.users import UsersApi, UserView
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import Conflict, Forbidden, NotFound
 from hubbub.kernel.ids import new_id
@@ -46,7 +46,7 @@ class LocalChatsApi:
     async def open_direct(self, *, user_id: UUID, partner_id: UUID) -> tuple[ChatView, bool]:
         """The pair's direct chat; created (and announced to the partner) when new."""
         model.check_partner(user_id, partner_id)
-        await self._users.get(user_id=partner_id)  # NotFound for an unknown partner
+        await self._existing_user(partner_id)
         key = model.direct_key(user_id, partner_id)
         existing = await self._store.find_direct(key)
         if existing is not None:
@@ -69,7 +69,7 @@ class LocalChatsApi:
         title = model.check_title(group.title)
         invited = list(dict.fromkeys(m for m in group.member_ids if m != owner_id))
         found = await self._users.get_many(user_ids=set(invited))
-        missing = [str(m) for m in invited if m not in found]
+        missing = [str(m) for m in invited if m not in found or found[m].deleted]
         if missing:
             raise NotFound(f"member_ids: unknown users {', '.join(missing)}", code="user_not_found")
         now = self._clock.now()
@@ -88,7 +88,7 @@ class LocalChatsApi:
         """Add someone to a room (any member may invite)."""
         chat = await self._chat_of_member(chat_id, actor_id)
         model.check_group(chat.type, "invite")
-        invitee = await self._users.get(user_id=user_id)
+        invitee = await self._existing_user(user_id)
         member = Member(chat_id, user_id, "member", self._clock.now())
         invited = MemberInvited(chat_id, user_id, actor_id, chat.title, member.joined_at)
         if not await self._store.add_member(member, [invited]):
@@ -119,6 +119,25 @@ class LocalChatsApi:
         frame = {"type": "member_left", "chat_id": str(chat_id), "user_id": str(user_id)}
         await self._live.to_user(user_id, frame, leave_chat=chat_id)
         await self._live.to_chat(chat_id, frame)
+
+    async def forget_user(self, *, user_id: UUID) -> None:
+        """A deleted account leaves every chat: rooms as if they left (ownership passes on,
+        the others get `member_left`), direct chats quietly (the partner keeps the chat and
+        its history, and sees a deleted account as partner). Idempotent."""
+        for membership in await self._store.memberships_of(user_id):
+            chat = await self._store.get_chat(membership.chat_id)
+            if chat is None:
+                continue
+            heir = None
+            if chat.type == "group" and membership.role == "owner":
+                heir = model.next_owner(await self._store.members(chat.id), user_id)
+            await self._store.remove_member(
+                chat.id, user_id, new_owner=heir.user_id if heir else None
+            )
+            await self._cache.delete(_members_key(chat.id))
+            if chat.type == "group":
+                frame = {"type": "member_left", "chat_id": str(chat.id), "user_id": str(user_id)}
+                await self._live.to_chat(chat.id, frame)
 
     # -- queries ----------------------------------------------------------------------
 
@@ -191,6 +210,13 @@ class LocalChatsApi:
 
     # -- helpers ----------------------------------------------------------------------
 
+    async def _existing_user(self, user_id: UUID) -> UserView:
+        """The profile of a user who exists (NotFound for unknown and deleted accounts)."""
+        found = await self._users.get(user_id=user_id)
+        if found.deleted:
+            raise NotFound("user not found", code="user_not_found")
+        return found
+
     async def _chat_of_member(self, chat_id: UUID, user_id: UUID) -> Chat:
         chat = await self._store.get_chat(chat_id)
         if chat is None:
@@ -241,12 +267,21 @@ class LocalChatsApi:
     async def _partners(self, user_id: UUID, direct: list[Chat]) -> dict[UUID, PartnerView]:
         if not direct:
             return {}
-        people = await self._store.members_of_chats([c.id for c in direct])
-        partner_of = {m.chat_id: m.user_id for m in people if m.user_id != user_id}
+        # The pair is in the chat's key, so a partner whose account was deleted (and who
+        # has left the chat) is still known, and shown as a deleted account.
+        partner_of = {
+            c.id: partner
+            for c in direct
+            if (partner := model.partner_in(c.direct_key, user_id)) is not None
+        }
         profiles = await self._users.get_many(user_ids=set(partner_of.values()))
         return {
             chat_id: PartnerView(
-                id=p.id, username=p.username, display_name=p.display_name, online=p.online
+                id=p.id,
+                username=p.username,
+                display_name=p.display_name,
+                online=p.online,
+                deleted=p.deleted,
             )
             for chat_id, pid in partner_of.items()
             if (p := profiles.get(pid)) is not None

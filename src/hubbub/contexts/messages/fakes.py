@@ -82,6 +82,9 @@ class InMemoryMessageStore:
         self.cursors[(chat_id, user_id)] = seq
         return seq, seq != (before or 0)
 
+    async def delete_cursors(self, user_id: UUID) -> None:
+        self.cursors = {key: seq for key, seq in self.cursors.items() if key[1] != user_id}
+
     def _write(self, draft: Draft, now: datetime) -> MessageView:
         stored = self.chats[draft.chat_id]
         view = MessageView(

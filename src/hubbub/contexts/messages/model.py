@@ -4,11 +4,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from hubbub.kernel.errors import Invalid
+from hubbub.kernel.text import check_characters, is_invisible
 
 TEXT_MAX = 4096
 REQUEST_ID_MAX = 100
 PAGE_MAX = 200
 SYNC_MAX = 500
+SEQ_MAX = 2**31 - 1
+"""The largest seq anywhere in the contract (the database stores seqs as 32-bit integers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +32,18 @@ class Draft:
 
 
 def check_text(text: object) -> str:
-    """The trimmed text, 1–4096 characters."""
+    """The trimmed text, 1–4096 characters, something of it visible; tabs and line breaks
+    are the only control characters it may hold."""
     if not isinstance(text, str):
         raise Invalid("text: must be a string", code="invalid_text")
+    check_characters(text, field="text", code="invalid_text", multiline=True)
     trimmed = text.strip()
     if not trimmed:
         raise Invalid("text: must not be empty", code="invalid_text")
     if len(trimmed) > TEXT_MAX:
         raise Invalid(f"text: at most {TEXT_MAX} characters", code="text_too_long")
+    if is_invisible(trimmed):
+        raise Invalid("text: must contain visible characters", code="invalid_text")
     return trimmed
 
 
@@ -47,7 +54,7 @@ def check_request_id(request_id: object) -> str | None:
         raise Invalid(
             f"request_id: a string of 1–{REQUEST_ID_MAX} characters", code="invalid_request_id"
         )
-    return request_id
+    return check_characters(request_id, field="request_id", code="invalid_request_id")
 
 
 def check_cursors(before_id: UUID | None, after_id: UUID | None, after_seq: int | None) -> None:
@@ -58,11 +65,12 @@ def check_cursors(before_id: UUID | None, after_id: UUID | None, after_seq: int 
     ]
     if len(given) > 1:
         raise Invalid(f"{given[1]}: use only one of before_id, after_id, after_seq")
-    if after_seq is not None and after_seq < 0:
-        raise Invalid("after_seq: must be ≥ 0")
+    if after_seq is not None:
+        check_seq(after_seq, field="after_seq", code="validation_error")
 
 
-def check_seq(seq: object) -> int:
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise Invalid("seq: a non-negative integer", code="invalid_seq")
+def check_seq(seq: object, *, field: str = "seq", code: str = "invalid_seq") -> int:
+    """A seq a client sent: an integer from 0 to SEQ_MAX."""
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= SEQ_MAX:
+        raise Invalid(f"{field}: an integer from 0 to {SEQ_MAX}", code=code)
     return seq

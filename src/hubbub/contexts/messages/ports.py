@@ -34,6 +34,10 @@ class MessageStore(Protocol):
         """Move the cursor forward to `seq`; (cursor now, whether it moved)."""
         ...
 
+    async def delete_cursors(self, user_id: UUID) -> None:
+        """Forget every read cursor of a user (a deleted account)."""
+        ...
+
 
 class Membership(Protocol):
     """Membership answers (owned by the chats context)."""

@@ -1,7 +1,6 @@
 """/api/v1/chats/{id}/messages and /read: history, sending over REST, read markers."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,22 +8,34 @@ from pydantic import BaseModel, ConfigDict, Field
 from hubbub.apis import apis
 from hubbub.contexts.auth import CurrentUser
 from hubbub.contexts.messages.api import MessagePage, MessageView
+from hubbub.contexts.messages.model import SEQ_MAX
 from hubbub.http_errors import ERROR_RESPONSES, with_errors
+from hubbub.kernel.ids import Id
+from hubbub.kernel.params import BodyInt
+from hubbub.kernel.text import PLAIN_PATTERN, TEXT_PATTERN
 
 router = APIRouter(prefix="/api/v1/chats", tags=["messages"], responses=ERROR_RESPONSES(401))
+
+ONE_CURSOR = "Use at most one of before_id, after_id and after_seq (422 otherwise)."
 
 
 class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=100_000)
-    request_id: str | None = Field(default=None, max_length=100)
+    text: str = Field(
+        description="1–4096 characters once trimmed (it is stored trimmed), something of it "
+        "visible; tab and line breaks are the only control characters allowed",
+        json_schema_extra={"pattern": TEXT_PATTERN},
+    )
+    request_id: str | None = Field(
+        default=None, json_schema_extra={"minLength": 1, "maxLength": 100, "pattern": PLAIN_PATTERN}
+    )
 
 
 class ReadMark(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=0)
+    seq: BodyInt = Field(ge=0, le=SEQ_MAX)
 
 
 @router.post(
@@ -36,7 +47,7 @@ class ReadMark(BaseModel):
     ),
 )
 async def post_message(
-    chat_id: UUID, body: MessageCreate, user: CurrentUser, request: Request, response: Response
+    chat_id: Id, body: MessageCreate, user: CurrentUser, request: Request, response: Response
 ) -> MessageView:
     """Send a message (201), or get the original back for a repeated request_id (200)."""
     result = await apis(request).messages.post(
@@ -50,13 +61,13 @@ async def post_message(
     "/{chat_id}/messages", response_model=MessagePage, responses=ERROR_RESPONSES(403, 404, 422)
 )
 async def history(
-    chat_id: UUID,
+    chat_id: Id,
     user: CurrentUser,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: UUID | None = None,
-    after_id: UUID | None = None,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    before_id: Annotated[Id | None, Query(description=ONE_CURSOR)] = None,
+    after_id: Annotated[Id | None, Query(description=ONE_CURSOR)] = None,
+    after_seq: Annotated[int | None, Query(ge=0, le=SEQ_MAX, description=ONE_CURSOR)] = None,
 ) -> MessagePage:
     """A keyset page of history in ascending seq (the newest page without a cursor)."""
     return await apis(request).messages.history(
@@ -75,7 +86,7 @@ async def history(
     response_class=Response,
     responses=ERROR_RESPONSES(403, 404, 422),
 )
-async def mark_read(chat_id: UUID, body: ReadMark, user: CurrentUser, request: Request) -> Response:
+async def mark_read(chat_id: Id, body: ReadMark, user: CurrentUser, request: Request) -> Response:
     """Mark everything up to `seq` as read; the other members get a `read` frame."""
     await apis(request).messages.mark_read(user_id=user.user_id, chat_id=chat_id, seq=body.seq)
     return Response(status_code=204)

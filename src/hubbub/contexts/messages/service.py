@@ -133,6 +133,11 @@ class LocalMessagesApi:
         if last:
             await self._store.advance_cursor(chat_id, user_id, last)
 
+    async def forget_reader(self, *, user_id: UUID) -> None:
+        """Erase a deleted account's read cursors (its messages stay: they belong to the
+        conversations of the people it wrote to)."""
+        await self._store.delete_cursors(user_id)
+
     async def _seq_of(self, chat_id: UUID, message_id: UUID, field: str) -> int:
         found = await self._store.get(chat_id, message_id)
         if found is None:

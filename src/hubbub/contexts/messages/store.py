@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    delete,
     func,
     insert,
     or_,
@@ -233,6 +234,10 @@ class SqlMessageStore:
             await conn.execute(self._cursor_upsert([row]))
             after = (await conn.execute(query)).scalar_one()
         return int(after), int(after) != int(before or 0)
+
+    async def delete_cursors(self, user_id: UUID) -> None:
+        async with self._db.write(notify=False) as conn:
+            await conn.execute(delete(cursors).where(cursors.c.user_id == user_id))
 
 
 def _idempotency_lookup(keys: list[IdempotencyKey]) -> ColumnElement[bool]:

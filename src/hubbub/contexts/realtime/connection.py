@@ -28,6 +28,7 @@ SendText = Callable[[str], Awaitable[None]]
 Close = Callable[[int, str], Coroutine[Any, Any, None]]
 
 CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_SESSION_ENDED = 4401
 
 
 class Outbound:
@@ -53,14 +54,23 @@ class Connection:
         "_send",
         "_writer",
         "id",
+        "session_id",
         "user_id",
     )
 
     def __init__(
-        self, *, conn_id: str, user_id: UUID, send: SendText, close: Close, max_queue: int
+        self,
+        *,
+        conn_id: str,
+        user_id: UUID,
+        send: SendText,
+        close: Close,
+        max_queue: int,
+        session_id: UUID | None = None,
     ) -> None:
         self.id = conn_id
         self.user_id = user_id
+        self.session_id = session_id  # the login it was opened with (ended → closed)
         self._send = send
         self._close = close
         self._max = max_queue
@@ -94,6 +104,15 @@ class Connection:
         queue.append(Outbound(text, droppable, stamp))
         if self._writer is None and not self._paused:
             self._writer = asyncio.get_running_loop().create_task(self._drain(queue))
+
+    def end_session(self) -> None:
+        """The login this socket was opened with ended: close with 4401, drop what is queued."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._queue is not None:
+            self._queue.clear()  # the writer, if any, stops: nothing more for this login
+        asyncio.get_running_loop().create_task(self._close(CLOSE_SESSION_ENDED, "session ended"))
 
     async def stop(self) -> None:
         self._closed = True

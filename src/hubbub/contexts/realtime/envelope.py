@@ -19,6 +19,7 @@ class Envelope:
     leave_chat: str | None = None
     droppable: bool = False
     stamp: float | None = None
+    end_sessions: tuple[str, ...] = ()
 
 
 def encode(
@@ -30,6 +31,7 @@ def encode(
     leave_chat: str | None = None,
     droppable: bool = False,
     stamp: float | None = None,
+    end_sessions: tuple[str, ...] = (),
 ) -> bytes:
     header: dict[str, Any] = {}
     if skip_connection:
@@ -44,6 +46,8 @@ def encode(
         header["d"] = 1
     if stamp is not None:
         header["t"] = stamp
+    if end_sessions:
+        header["e"] = list(end_sessions)
     body = orjson.dumps(frame) if frame is not None else b""
     return orjson.dumps(header) + b"\n" + body
 
@@ -59,4 +63,5 @@ def decode(payload: bytes) -> Envelope:
         leave_chat=header.get("l"),
         droppable=bool(header.get("d")),
         stamp=header.get("t"),
+        end_sessions=tuple(header.get("e", ())),
     )

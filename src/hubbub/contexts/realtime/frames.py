@@ -12,6 +12,8 @@ import orjson
 from hubbub.kernel.errors import DomainError, Invalid
 from hubbub.kernel.ids import parse_id
 
+SEQ_MAX = 2**31 - 1  # as in the messages context: the largest seq the contract has
+
 CLIENT_TYPES = ("message", "typing", "read", "sync", "ping", "advice_request")
 
 
@@ -73,8 +75,10 @@ def sync_positions(frame: ClientFrame) -> dict[UUID, int]:
     positions: dict[UUID, int] = {}
     for key, seq in chats.items():
         found = parse_id(key)
-        if found is None or isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        if found is None or isinstance(seq, bool) or not isinstance(seq, int):
             raise Invalid("chats: a map of chat id to last seen seq", code="invalid_field")
+        if not 0 <= seq <= SEQ_MAX:
+            raise Invalid(f"chats: a seq is an integer from 0 to {SEQ_MAX}", code="invalid_field")
         positions[found] = seq
     return positions
 

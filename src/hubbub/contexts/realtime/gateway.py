@@ -11,10 +11,11 @@ from uuid import UUID
 
 import orjson
 import structlog
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hubbub.contexts.assistant import AssistantApi
-from hubbub.contexts.auth import AuthApi, bearer_token
+from hubbub.contexts.auth import AuthApi, Principal, bearer_token
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.realtime import frames
@@ -25,6 +26,7 @@ from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
 from hubbub.kernel.clock import Clock, iso
 from hubbub.kernel.errors import DomainError
 from hubbub.kernel.ids import parse_id
+from hubbub.kernel.origins import OriginPolicy
 from hubbub.kernel.ports import Presence, RateLimit
 
 log = structlog.get_logger(__name__)
@@ -49,6 +51,7 @@ class Gateway:
         instance: str,
         max_frame_bytes: int,
         send_queue: int,
+        origins: OriginPolicy | None = None,
     ) -> None:
         self._auth = auth
         self._users = users
@@ -61,6 +64,7 @@ class Gateway:
         self._clock = clock
         self._max_frame = max_frame_bytes
         self._send_queue = send_queue
+        self._origins = origins or OriginPolicy([])
         self._frame_counter = itertools.count(1)
         self._connection_counter = itertools.count(1)
         # Connection ids are unique across gateways: this process's instance id + a counter.
@@ -68,24 +72,33 @@ class Gateway:
 
     async def serve(self, websocket: WebSocket) -> None:
         """The whole life of one connection."""
+        headers = websocket.headers
+        if not self._origins.allows(headers.get("origin"), headers.get("host")):
+            # Refused before the handshake: a page of another site may not open a socket
+            # with a token it got hold of (the same rule as REST, see entry/security.py).
+            body = {"error": {"code": "origin_not_allowed", "message": "origin not allowed"}}
+            await websocket.send_denial_response(JSONResponse(body, status_code=403))
+            return
         query = parse_qs(websocket.scope.get("query_string", b"").decode("latin-1"))
         token = _first(query, "token") or bearer_token(websocket.headers.get("authorization"))
         try:
-            user_id = self._auth.authenticate(token or "").user_id
-        except DomainError:
+            principal = await self._auth.authenticate(token or "")
+        except DomainError as exc:
             await websocket.accept()
-            await websocket.close(CLOSE_UNAUTHORIZED, "invalid or missing token")
+            await websocket.close(CLOSE_UNAUTHORIZED, exc.message)
             return
         default_chat = parse_id(_first(query, "chat_id") or "")
         del query, token  # this frame lives as long as the socket: keep it small
-        await self._session(websocket, user_id, default_chat)
+        await self._session(websocket, principal, default_chat)
 
     async def _session(
-        self, websocket: WebSocket, user_id: UUID, default_chat: UUID | None
+        self, websocket: WebSocket, principal: Principal, default_chat: UUID | None
     ) -> None:
+        user_id = principal.user_id
         conn = Connection(
             conn_id=f"{self._instance}-{next(self._connection_counter)}",
             user_id=user_id,
+            session_id=principal.session_id,
             send=websocket.send_text,
             close=websocket.close,
             max_queue=self._send_queue,
@@ -94,6 +107,14 @@ class Gateway:
         counted = False
         try:
             await self._hub.attach(conn, await self._chats.chat_ids_of(user_id=user_id))
+            # Attached, a session ending from now on closes the socket; one that ended
+            # between the token check and here is caught by checking again.
+            try:
+                await self._auth.check_session(principal=principal)
+            except DomainError as exc:
+                await websocket.accept()
+                await websocket.close(CLOSE_UNAUTHORIZED, exc.message)
+                return
             await websocket.accept()
             conn.start()
             counted = True

@@ -8,10 +8,11 @@ per event: one publish per chat or user channel, whatever the number of members.
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 from uuid import UUID
 
+import orjson
 import structlog
 
 from hubbub.contexts.realtime import envelope
@@ -21,6 +22,8 @@ from hubbub.kernel.ports import Fanout, Frame
 log = structlog.get_logger(__name__)
 
 DROPPABLE_TYPES = frozenset({"typing", "presence"})
+# Every client-facing process listens here: which sessions ended (their caches drop them).
+SESSIONS_CHANNEL = "sessions"
 
 
 def chat_channel(chat_id: UUID | str) -> str:
@@ -37,6 +40,22 @@ class Hub:
         self._by_channel: dict[str, set[Connection]] = defaultdict(set)
         self._chats_of: dict[str, set[str]] = defaultdict(set)  # connection id -> chat channels
         self._tasks: set[asyncio.Task[None]] = set()
+        self._on_sessions_ended: Callable[[list[UUID]], None] | None = None
+
+    async def listen_for_ended_sessions(self, listener: Callable[[list[UUID]], None]) -> None:
+        """Call `listener` with the ids of sessions ended anywhere in the deployment (once
+        the fan-out has started)."""
+        self._on_sessions_ended = listener
+        await self._fanout.subscribe(SESSIONS_CHANNEL)
+
+    async def sessions_ended(self, user_id: UUID, session_ids: Sequence[UUID]) -> None:
+        """SessionNotices: every process forgets these sessions, and the sockets opened with
+        them close with 4401 wherever they are (through the user's channel)."""
+        ids = [str(s) for s in session_ids]
+        await self._fanout.publish(SESSIONS_CHANNEL, orjson.dumps(ids))
+        await self._fanout.publish(
+            user_channel(user_id), envelope.encode(None, end_sessions=tuple(ids))
+        )
 
     # -- LiveEvents: what services call after commit ----------------------------------
 
@@ -94,6 +113,9 @@ class Hub:
 
     def deliver(self, channel: str, payload: bytes) -> None:
         """Called by the fan-out for every event on a channel this process subscribed to."""
+        if channel == SESSIONS_CHANNEL:
+            self._sessions_ended(payload)
+            return
         try:
             event = envelope.decode(payload)
         except Exception:
@@ -102,6 +124,11 @@ class Hub:
         local = self._by_channel.get(channel)
         if not local:
             return
+        if event.end_sessions:
+            ended = set(event.end_sessions)
+            for conn in tuple(local):
+                if str(conn.session_id) in ended:
+                    conn.end_session()
         if event.join_chat or event.leave_chat:
             self._membership_changed(tuple(local), event)
         if event.frame is None:
@@ -112,6 +139,15 @@ class Hub:
             ):
                 continue
             conn.push(event.frame, droppable=event.droppable, stamp=event.stamp)
+
+    def _sessions_ended(self, payload: bytes) -> None:
+        try:
+            ids = [UUID(s) for s in orjson.loads(payload)]
+        except Exception:
+            log.warning("fanout_bad_payload", channel=SESSIONS_CHANNEL)
+            return
+        if self._on_sessions_ended is not None:
+            self._on_sessions_ended(ids)
 
     def _membership_changed(self, conns: tuple[Connection, ...], event: envelope.Envelope) -> None:
         # Local routing changes at once, so a message sent right after an invite reaches the

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hubbub.kernel.clock import Timestamp
 
@@ -21,6 +21,9 @@ class UserRecord(BaseModel):
     last_seen_at: Timestamp | None
 
 
+DELETED_DISPLAY_NAME = "Deleted account"
+
+
 class UserView(BaseModel):
     """A profile as other people see it, with presence."""
 
@@ -29,6 +32,23 @@ class UserView(BaseModel):
     display_name: str
     online: bool
     last_seen_at: Timestamp | None
+    deleted: bool = Field(
+        default=False,
+        description='A deleted account: username "", display name "Deleted account"; its '
+        "messages in other people's chats stay, with its id as sender_id",
+    )
+
+    @classmethod
+    def of_deleted(cls, user_id: UUID) -> "UserView":
+        """How a deleted account shows wherever an id needs a person (senders, partners)."""
+        return cls(
+            id=user_id,
+            username="",
+            display_name=DELETED_DISPLAY_NAME,
+            online=False,
+            last_seen_at=None,
+            deleted=True,
+        )
 
 
 class NewUser(BaseModel):
@@ -54,11 +74,11 @@ class UsersApi(Protocol):
         ...
 
     async def get(self, *, user_id: UUID) -> UserView:
-        """A profile with presence; NotFound if unknown."""
+        """A profile with presence (`deleted` for a deleted account); NotFound if unknown."""
         ...
 
     async def get_many(self, *, user_ids: set[UUID]) -> dict[UUID, UserView]:
-        """Profiles for the ids that exist."""
+        """Profiles for the ids that exist or existed (deleted accounts as `deleted`)."""
         ...
 
     async def find_login(self, *, username: str | None, email: str | None) -> UserRecord | None:
@@ -74,7 +94,8 @@ class UsersApi(Protocol):
         ...
 
     async def delete(self, *, user_id: UUID) -> None:
-        """Remove a profile (used to undo a registration that failed half-way)."""
+        """Remove a profile without a trace (undoes a registration that failed half-way;
+        a deleted account is erased through the `user.deleted` event instead)."""
         ...
 
     async def touch_last_seen(self, *, user_id: UUID, at: datetime) -> None:

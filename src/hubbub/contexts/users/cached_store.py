@@ -63,6 +63,13 @@ class CachedUserStore:
         await self._store.delete(user_id)
         await self._cache.delete(_key(user_id))
 
+    async def erase(self, user_id: UUID, at: datetime) -> None:
+        await self._store.erase(user_id, at)
+        await self._cache.delete(_key(user_id))
+
+    async def deleted_among(self, user_ids: set[UUID]) -> set[UUID]:
+        return await self._store.deleted_among(user_ids)
+
     async def set_last_seen(self, user_id: UUID, at: datetime) -> None:
         await self._store.set_last_seen(user_id, at)
         await self._cache.delete(_key(user_id))

@@ -11,6 +11,7 @@ from hubbub.kernel.ids import new_id
 class InMemoryUserStore:
     def __init__(self) -> None:
         self.users: dict[UUID, UserRecord] = {}
+        self.deleted: dict[UUID, datetime] = {}
 
     async def add(self, user: UserRecord) -> None:
         if await self.by_username(user.username):
@@ -55,6 +56,13 @@ class InMemoryUserStore:
 
     async def delete(self, user_id: UUID) -> None:
         self.users.pop(user_id, None)
+
+    async def erase(self, user_id: UUID, at: datetime) -> None:
+        self.users.pop(user_id, None)
+        self.deleted.setdefault(user_id, at)
+
+    async def deleted_among(self, user_ids: set[UUID]) -> set[UUID]:
+        return user_ids & self.deleted.keys()
 
     async def set_last_seen(self, user_id: UUID, at: datetime) -> None:
         if user_id in self.users:

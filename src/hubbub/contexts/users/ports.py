@@ -28,4 +28,13 @@ class UserStore(Protocol):
 
     async def delete(self, user_id: UUID) -> None: ...
 
+    async def erase(self, user_id: UUID, at: datetime) -> None:
+        """Delete the profile and keep only that the id was an account, deleted at `at`
+        (idempotent)."""
+        ...
+
+    async def deleted_among(self, user_ids: set[UUID]) -> set[UUID]:
+        """The ids of deleted accounts among `user_ids`."""
+        ...
+
     async def set_last_seen(self, user_id: UUID, at: datetime) -> None: ...

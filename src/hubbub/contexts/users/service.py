@@ -33,20 +33,26 @@ class LocalUsersApi:
         return record
 
     async def get(self, *, user_id: UUID) -> UserView:
-        """A profile with presence."""
-        record = await self._store.get(user_id)
-        if record is None:
+        """A profile with presence, or how a deleted account shows."""
+        found = await self.get_many(user_ids={user_id})
+        if user_id not in found:
             raise NotFound("user not found", code="user_not_found")
-        return (await self._views([record]))[0]
+        return found[user_id]
 
     async def get_many(self, *, user_ids: set[UUID]) -> dict[UUID, UserView]:
-        """Profiles, by id, for those that exist."""
+        """Profiles, by id, for those that exist; deleted accounts as such."""
         if not user_ids:
             return {}
-        return {view.id: view for view in await self._views(await self._store.get_many(user_ids))}
+        views = {view.id: view for view in await self._views(await self._store.get_many(user_ids))}
+        missing = user_ids - views.keys()
+        for gone in await self._store.deleted_among(missing) if missing else ():
+            views[gone] = UserView.of_deleted(gone)
+        return views
 
     async def find_login(self, *, username: str | None, email: str | None) -> UserRecord | None:
-        """The profile named by a login form."""
+        """The profile named by a login form (Invalid for control characters in it)."""
+        username = model.check_login_name(username, "username")
+        email = model.check_login_name(email, "email")
         if username:
             return await self._store.by_username(username)
         if email:
@@ -63,6 +69,8 @@ class LocalUsersApi:
     async def update(self, *, user_id: UUID, change: ProfileUpdate) -> UserView:
         """Change display name and/or discoverability."""
         current = await self.get(user_id=user_id)
+        if current.deleted:
+            raise NotFound("user not found", code="user_not_found")
         display_name = None
         if change.display_name is not None:
             display_name = model.check_display_name(change.display_name, fallback=current.username)
@@ -74,6 +82,11 @@ class LocalUsersApi:
     async def delete(self, *, user_id: UUID) -> None:
         """Remove a profile."""
         await self._store.delete(user_id)
+
+    async def erase(self, *, user_id: UUID) -> None:
+        """Erase a deleted account's profile (on `user.deleted`); its id stays known as a
+        deleted account. Idempotent."""
+        await self._store.erase(user_id, self._clock.now())
 
     async def touch_last_seen(self, *, user_id: UUID, at: datetime) -> None:
         """Record the last time the user was connected."""

@@ -5,6 +5,8 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Boolean, Column, String, Table, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from hubbub.contexts.users.api import UserRecord
@@ -24,6 +26,14 @@ users = Table(
     Column("discoverable", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=True),
+)
+
+# What is left of a deleted account: that its id was one (messages keep it as sender_id).
+deleted_users = Table(
+    "users_deleted",
+    metadata,
+    Column("id", uuid_column_type(), primary_key=True),
+    Column("deleted_at", UtcDateTime, nullable=False),
 )
 
 
@@ -83,6 +93,20 @@ class SqlUserStore:
     async def delete(self, user_id: UUID) -> None:
         async with self._db.write() as conn:
             await conn.execute(delete(users).where(users.c.id == user_id))
+
+    async def erase(self, user_id: UUID, at: datetime) -> None:
+        insert_ = sqlite_insert if self._db.is_sqlite else pg_insert
+        tombstone = insert_(deleted_users).values(id=user_id, deleted_at=at)
+        async with self._db.write() as conn:
+            await conn.execute(delete(users).where(users.c.id == user_id))
+            await conn.execute(tombstone.on_conflict_do_nothing(index_elements=["id"]))
+
+    async def deleted_among(self, user_ids: set[UUID]) -> set[UUID]:
+        if not user_ids:
+            return set()
+        query = select(deleted_users.c.id).where(deleted_users.c.id.in_(user_ids))
+        async with self._db.read() as conn:
+            return set((await conn.execute(query)).scalars().all())
 
     async def set_last_seen(self, user_id: UUID, at: datetime) -> None:
         async with self._db.write() as conn:

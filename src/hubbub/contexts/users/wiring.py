@@ -13,7 +13,9 @@ from hubbub.kernel.clock import Clock
 from hubbub.kernel.ports import Cache
 
 
-def local_users(*, db: Database, presence: PresenceLookup, clock: Clock, cache: Cache) -> UsersApi:
+def local_users(
+    *, db: Database, presence: PresenceLookup, clock: Clock, cache: Cache
+) -> LocalUsersApi:
     """The users context running in this process on `db`, profiles read through `cache`."""
     store = CachedUserStore(SqlUserStore(db), cache)
     return LocalUsersApi(store=store, presence=presence, clock=clock)

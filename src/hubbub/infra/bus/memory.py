@@ -72,6 +72,10 @@ class InMemoryBus:
         if self._running:
             self._start_group(entry)
 
+    def groups(self, topic: str) -> list[str]:
+        """The consumer groups subscribed to `topic` (what a role wired, for checks)."""
+        return [group.name for group in self._groups.get(topic, ())]
+
     async def ping(self) -> bool:
         return True
 

@@ -25,7 +25,11 @@ T = TypeVar("T")
 
 
 class Database:
-    """Owns the engines; `write()` is a transaction, `read()` a plain connection."""
+    """Owns the engines; `write()` is a transaction, `read()` a plain connection.
+
+    Every engine hides statement parameters from its exceptions: they hold message and
+    diary text and password hashes, which must never reach a log through a traceback.
+    """
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
         self.url = url
@@ -36,8 +40,12 @@ class Database:
         self._writer_thread: ThreadPoolExecutor | None = None
         if self.is_sqlite:
             _ensure_parent_dir(url)
-            self.writer = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
-            self.reader = create_async_engine(url, pool_size=8, max_overflow=8)
+            self.writer = create_async_engine(
+                url, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True
+            )
+            self.reader = create_async_engine(
+                url, pool_size=8, max_overflow=8, hide_parameters=True
+            )
             _configure_sqlite(self.writer.sync_engine, sqlite_synchronous, immediate=True)
             _configure_sqlite(self.reader.sync_engine, sqlite_synchronous, immediate=False)
             self._sync_writer = create_engine(
@@ -45,6 +53,7 @@ class Database:
                 pool_size=1,
                 max_overflow=0,
                 connect_args={"check_same_thread": False},
+                hide_parameters=True,
             )
             _configure_sqlite(self._sync_writer, sqlite_synchronous, immediate=True)
             self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
@@ -61,6 +70,7 @@ class Database:
                 max_overflow=10,
                 pool_pre_ping=True,
                 connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+                hide_parameters=True,
             )
             self.reader = self.writer
 

@@ -14,6 +14,7 @@ import structlog
 from structlog.types import Processor
 
 from hubbub.infra.observability.console import for_terminal
+from hubbub.infra.observability.redact import redact_event
 
 LogFormat = Literal["json", "console", "auto"]
 
@@ -60,8 +61,12 @@ def configure_logging(
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
+        # Every line, ours or a library's (uvicorn logs `/ws?token=…`), is masked before it is
+        # shaped for a terminal or rendered.
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_event,
             *readable,
             renderer,
         ],

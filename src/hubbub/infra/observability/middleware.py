@@ -1,16 +1,21 @@
-"""Pure ASGI middleware: request ids + logs + duration metrics, and a request body limit."""
+"""Pure ASGI middleware: request ids + logs + duration metrics, a request body limit, and the
+last resort for unexpected errors."""
 
+import re
 import time
 import uuid
 from typing import Any
 
 import orjson
 import structlog
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubbub.infra.observability.metrics import HTTP_DURATION
 
 log = structlog.get_logger("hubbub.http")
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class RequestContextMiddleware:
@@ -23,7 +28,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        given = _header(scope, b"x-request-id")
+        # Echoed back and logged: only a short, plain id is taken from the client.
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -54,7 +61,13 @@ class RequestContextMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Answers 413 to bodies over `max_bytes`, before the app reads them."""
+    """Answers 413 to bodies over `max_bytes`: at once when Content-Length says so, else as
+    soon as the body read so far (chunked, say) passes the limit.
+
+    The second case raises an HTTPException from `receive`, inside FastAPI's body parsing,
+    which lets HTTPExceptions through (anything else there becomes a 400) to the app's
+    handler, which answers with the contract's error body.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -76,7 +89,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_bytes)
             return message
 
         try:
@@ -85,18 +98,50 @@ class BodyLimitMiddleware:
             await _too_large(send, self.max_bytes)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class UnexpectedErrorMiddleware:
+    """Answers an exception that escaped the app with the contract's 500 body, logged once,
+    and does not re-raise it: re-raised, uvicorn would close the keep-alive connection under
+    the client's next request. (A 5xx is always a bug; this keeps it from becoming two.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled_error", path=scope.get("path"))
+            if not started:  # else there is nothing sensible left to send
+                await send_error(send, 500, "internal_error", "internal error")
+
+
+class _BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"body over {limit} bytes")
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = orjson.dumps(
-        {"error": {"code": "payload_too_large", "message": f"body over {limit} bytes"}}
-    )
+    await send_error(send, 413, "payload_too_large", f"body over {limit} bytes")
+
+
+async def send_error(send: Send, status: int, code: str, message: str) -> None:
+    """Answer with the contract's error body, straight on the ASGI channel."""
+    body = orjson.dumps({"error": {"code": code, "message": message}})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [(b"content-type", b"application/json")],
         }
     )

@@ -1,10 +1,12 @@
-"""Per-key rate limits shared by every process, in Redis, with the `limits` library.
+"""Per-key rate limits shared by every process, in Redis: the same GCRA as the in-process
+limiter (see memory.py), one small Lua script per hit.
 
-Strategy: the sliding window counter. Each hit is one Lua script over two counters (this
-minute's and the previous one's, weighted by how much of it still overlaps the window):
-O(1) time and memory per key whatever the budget. The fixed window costs the same but lets a
-client spend two budgets back to back around a minute boundary; the moving window is exact
-but stores one entry per hit (a ZSET of up to `limit` members per key).
+The state of a key is one number, its theoretical arrival time, in a key that expires when
+the budget is full again, and the script reads Redis's clock, so gateways with drifting
+clocks still share one budget. (The `limits` library offers windows and counters but no
+burst separate from the limit, and its sliding window counter, which hubbub used before,
+lets a client spend a budget at the end of one window and most of another at the start of
+the next: almost twice the limit within a minute.)
 
 Losing Redis degrades the limits, never the service: hits are then counted by an in-process
 GCRA with the same budget, so each process enforces the limit on its own (a client spread
@@ -13,26 +15,38 @@ left alone for `retry_seconds`, so an outage costs one timeout, not one per requ
 is logged once when it starts and once when it ends.
 """
 
-import math
 import time
-from typing import Any
 
 import structlog
-from limits import RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
-from limits.errors import StorageError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from hubbub.infra.ratelimit.memory import MINUTE, InMemoryRateLimiter, describe_budget
+from hubbub.infra.ratelimit.memory import MINUTE, InMemoryRateLimiter, check_budget, refused
 from hubbub.infra.redis import redis_pool
-from hubbub.kernel.errors import RateLimited
 
 log = structlog.get_logger(__name__)
 
+# KEYS[1]: the key's arrival time. ARGV: interval and tolerance, in microseconds.
+# Returns 0 when the hit is admitted, else the microseconds to wait before retrying.
+GCRA = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local arrival = tonumber(redis.call('GET', KEYS[1]) or now)
+if arrival < now then arrival = now end
+local due = arrival + interval
+local wait = due - now - tolerance
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], string.format('%.0f', due), 'PX',
+           string.format('%.0f', math.ceil((due - now) / 1000)))
+return 0
+"""
+
 
 class RedisRateLimiter:
-    """Counts hits per key against a budget of `limit` per `window_seconds` (a minute by
-    default) shared through Redis."""
+    """Counts hits per key against `limit` per `window_seconds` (a minute by default), at
+    most `burst` back to back, shared through Redis."""
 
     def __init__(
         self,
@@ -40,31 +54,22 @@ class RedisRateLimiter:
         *,
         limit: int,
         window_seconds: float = MINUTE,
+        burst: int | None = None,
         namespace: str = "hubbub",
         retry_seconds: float = 5.0,
     ) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        self.burst = check_budget(limit, window_seconds, burst)
         self.limit = limit
         self.window_seconds = window_seconds
-        self._budget = RateLimitItemPerSecond(
-            limit, max(1, round(window_seconds)), namespace="ratelimit"
-        )
+        interval = window_seconds / limit
+        self._args = (round(interval * 1e6), round(self.burst * interval * 1e6))
+        self._prefix = f"{namespace}:ratelimit:"
         # Our own pool, with the same short timeouts as the shared client (Redis sits on
         # the request path), so that `aclose` can release its connections.
         self._pool = redis_pool(url)
-        # Built on redis-py rather than coredis. Given a connection pool, `limits` connects
-        # through it and reads the URI only to pick its Redis flavour.
-        pool_option: dict[str, Any] = {"connection_pool": self._pool}
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            key_prefix=namespace,
-            wrap_exceptions=True,  # any Redis failure surfaces as limits' StorageError
-            **pool_option,
-        )
-        self._shared = SlidingWindowCounterRateLimiter(storage)
-        self._local = InMemoryRateLimiter(limit=limit, window_seconds=window_seconds)
+        self._redis = Redis.from_pool(self._pool)
+        self._script = self._redis.register_script(GCRA)
+        self._local = InMemoryRateLimiter(limit=limit, window_seconds=window_seconds, burst=burst)
         self._retry_seconds = retry_seconds
         self._skip_until = 0.0  # monotonic time before which hits are counted locally
         self._failing = False
@@ -73,44 +78,26 @@ class RedisRateLimiter:
         """Count one hit for `key`, or raise RateLimited (with a Retry-After)."""
         if time.monotonic() >= self._skip_until:
             try:
-                allowed = await self._shared.hit(self._budget, key)
-            except StorageError as exc:
+                wait = int(await self._script(keys=[self._prefix + key], args=self._args))
+            except (RedisError, OSError) as exc:
                 self._failed(exc)
             else:
                 self._succeeded()
-                if not allowed:
-                    retry_after = await self._retry_after(key)
-                    budget = describe_budget(self.limit, self.window_seconds)
-                    raise RateLimited(
-                        f"rate limit of {budget} reached; retry in {retry_after}s",
-                        retry_after=retry_after,
-                    )
+                if wait > 0:
+                    raise refused(self.limit, self.window_seconds, wait / 1e6)
                 return
         await self._local.hit(key)
 
     async def aclose(self) -> None:
         """Release the connections to Redis (at shutdown)."""
+        await self._redis.aclose()
         await self._pool.aclose()
 
-    async def _retry_after(self, key: str) -> int:
-        """Whole seconds until the window frees a hit (at least 1, as Retry-After wants)."""
-        share = math.ceil(self.window_seconds / self.limit)  # one hit's share of the window
-        try:
-            stats = await self._shared.get_window_stats(self._budget, key)
-        except StorageError:
-            return share
-        wait = stats.reset_time - time.time()
-        # `limits` derives the reset from the current window's TTL modulo its length, which
-        # is 0 when read in the millisecond the window was created: no answer, not "now".
-        return math.ceil(wait) if wait >= 1 else max(1, share)
-
-    def _failed(self, exc: StorageError) -> None:
+    def _failed(self, exc: Exception) -> None:
         self._skip_until = time.monotonic() + self._retry_seconds
         if not self._failing:
             self._failing = True
-            log.warning(
-                "ratelimit_redis_failed", error=repr(exc.storage_error), fallback="in_process"
-            )
+            log.warning("ratelimit_redis_failed", error=repr(exc), fallback="in_process")
 
     def _succeeded(self) -> None:
         if self._failing:

@@ -168,6 +168,7 @@ export const api = {
   register: (body) => request("POST", "/auth/register", { body, auth: false }),
   login: (username, password) =>
     request("POST", "/auth/login", { body: { username, password }, auth: false }),
+  logout: () => request("POST", "/auth/logout"),
   me: () => request("GET", "/users/me"),
   searchUsers: (query) => request("GET", "/users", { query: { query, limit: 10 } }),
   chats: (offset = 0) => request("GET", "/chats", { query: { limit: 100, offset } }),

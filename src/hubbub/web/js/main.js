@@ -93,7 +93,12 @@ async function startApp(session) {
     open: (chatId) => navigate(chatId),
     back: () => navigate(null),
     newGroup: () => newGroupDialog((chat) => navigate(chat.id)),
-    logout: () => signOut(),
+    // The session ends on the server too (its token stops working, its other sockets
+    // close); signing out here does not wait for it.
+    logout: () => {
+      api.logout().catch(() => {});
+      signOut();
+    },
     members: (chatId) => membersDialog(chatId, { onLeft: () => navigate(null) }),
     toggleAi: () => setAiOpen(!store.state.aiOpen),
     visible: () => Boolean(store.state.activeChatId) && visible(store.state.activeChatId),
