@@ -42,7 +42,7 @@ async def test_create_returns_the_stored_profile(world: World) -> None:
     before = datetime.now(UTC)
 
     created = await world.users.create(
-        new=NewUser(username="Alice", display_name="  ", email=" a@x.org ")
+        new=NewUser(username="Alice", display_name="  ", email="a@x.org")
     )
 
     assert created.username == "Alice"
