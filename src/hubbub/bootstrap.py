@@ -209,7 +209,13 @@ def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     cache = cache_from(redis, namespace=namespace)
     users = local_users(db=db, presence=presence, clock=clock, cache=cache)
     chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
-    messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
+    messages = local_messages(
+        db=db,
+        membership=chats,
+        live=hub,
+        clock=clock,
+        edit_window_seconds=settings.message_edit_window_seconds,
+    )
     chats.bind_activity(messages)
     assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
     return Contexts(

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     http_max_body_bytes: int = 1024 * 1024
 
+    # Messages: how long after sending a message its sender may edit it.
+    message_edit_window_seconds: float = Field(default=48 * 3600, gt=0)
+
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
     migrate_on_start: bool | None = None
     shutdown_grace_seconds: float = 10.0

@@ -64,7 +64,7 @@ async def test_migrations_build_the_whole_schema_on_an_empty_database(
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
 
     assert tables == set(metadata.tables) | {"alembic_version"}
-    assert version == "0002"
+    assert version == "0005"
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:

@@ -111,7 +111,9 @@ async def build_world(
         store=InMemoryChatStore(), users=users, live=live, clock=clock, cache=cache
     )
     message_store = InMemoryMessageStore()
-    messages = LocalMessagesApi(store=message_store, membership=chats, live=live, clock=clock)
+    messages = LocalMessagesApi(
+        store=message_store, changes=message_store, membership=chats, live=live, clock=clock
+    )
     chats.bind_activity(messages)
     store = InMemoryAssistantStore()
     bindings = ChatBindings(store, cache)

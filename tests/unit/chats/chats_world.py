@@ -45,8 +45,9 @@ async def build_world(
         (await users.create(new=NewUser(username=n))).id for n in ("alice", "bob", "carol", "dave")
     ]
     chats = LocalChatsApi(store=store, users=users, live=live, clock=clock, cache=InMemoryCache())
+    message_store = InMemoryMessageStore()
     messages = LocalMessagesApi(
-        store=InMemoryMessageStore(), membership=chats, live=live, clock=clock
+        store=message_store, changes=message_store, membership=chats, live=live, clock=clock
     )
     chats.bind_activity(messages)
     return World(chats, messages, live, clock, presence, store, *people)

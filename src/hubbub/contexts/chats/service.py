@@ -165,6 +165,11 @@ class LocalChatsApi:
             return
         await self._chat_of_member(chat_id, user_id)
 
+    async def room_owner(self, *, chat_id: UUID) -> UUID | None:
+        """The owner of a group room (who may delete any message in it)."""
+        chat = await self._store.get_chat(chat_id)
+        return chat.owner_id if chat is not None and chat.type == "group" else None
+
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
         """Ids of the chat's members."""
         return {UUID(member) for member in await self._cached_member_ids(chat_id)}

@@ -93,7 +93,7 @@ def append_plan(drafts: list[Draft], now: datetime) -> AppendPlan:
                     created_at=now,
                     ai_generated=draft.ai_generated,
                     request_id=draft.request_id,
-                )
+                ).replying_to(draft.reply_to)
     views = list(written.values())
     if views:
         newest: dict[tuple[UUID, UUID], int] = {}

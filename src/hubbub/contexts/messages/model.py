@@ -1,7 +1,10 @@
 """Message rules: pure, no IO."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
+
+import emoji
 
 from hubbub.kernel.errors import Invalid
 
@@ -20,6 +23,7 @@ class Draft:
     text: str
     request_id: str | None
     ai_generated: bool
+    reply_to: UUID | None = None
 
     @property
     def idempotency_key(self) -> tuple[UUID, UUID, str] | None:
@@ -66,3 +70,21 @@ def check_seq(seq: object) -> int:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise Invalid("seq: a non-negative integer", code="invalid_seq")
     return seq
+
+
+EMOJI_MAX_BYTES = 64
+
+
+def check_emoji(value: str) -> str:
+    """One emoji as Unicode defines them (the `emoji` package's list, with skin tones, ZWJ
+    sequences and flags), e.g. "👍", "❤️", "👨‍👩‍👧"; anything else is refused."""
+    if len(value.encode()) > EMOJI_MAX_BYTES:
+        raise Invalid("emoji: too long for a single emoji", code="invalid_emoji")
+    if not emoji.is_emoji(value):
+        raise Invalid("emoji: must be exactly one emoji", code="invalid_emoji")
+    return value
+
+
+def within_edit_window(created_at: datetime, now: datetime, window_seconds: float) -> bool:
+    """A message may be edited for `window_seconds` after it was sent."""
+    return (now - created_at).total_seconds() <= window_seconds

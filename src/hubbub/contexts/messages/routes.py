@@ -19,6 +19,13 @@ class MessageCreate(BaseModel):
 
     text: str = Field(max_length=100_000)
     request_id: str | None = Field(default=None, max_length=100)
+    reply_to: UUID | None = Field(default=None, description="The message this one answers")
+
+
+class MessageEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=100_000)
 
 
 class ReadMark(BaseModel):
@@ -40,7 +47,11 @@ async def post_message(
 ) -> MessageView:
     """Send a message (201), or get the original back for a repeated request_id (200)."""
     result = await apis(request).messages.post(
-        sender_id=user.user_id, chat_id=chat_id, text=body.text, request_id=body.request_id
+        sender_id=user.user_id,
+        chat_id=chat_id,
+        text=body.text,
+        request_id=body.request_id,
+        reply_to=body.reply_to,
     )
     response.status_code = 201 if result.created else 200
     return result.message
@@ -78,4 +89,67 @@ async def history(
 async def mark_read(chat_id: UUID, body: ReadMark, user: CurrentUser, request: Request) -> Response:
     """Mark everything up to `seq` as read; the other members get a `read` frame."""
     await apis(request).messages.mark_read(user_id=user.user_id, chat_id=chat_id, seq=body.seq)
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/{chat_id}/messages/{message_id}",
+    response_model=MessageView,
+    responses=ERROR_RESPONSES(403, 404, 409, 422),
+)
+async def edit_message(
+    chat_id: UUID, message_id: UUID, body: MessageEdit, user: CurrentUser, request: Request
+) -> MessageView:
+    """Edit one's own message within the edit window (403 `edit_window_expired` after it,
+    403 `not_your_message`, 409 `message_deleted`); members get `message_updated`."""
+    return await apis(request).messages.edit(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id, text=body.text
+    )
+
+
+@router.delete(
+    "/{chat_id}/messages/{message_id}",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(403, 404, 409),
+)
+async def delete_message(
+    chat_id: UUID, message_id: UUID, user: CurrentUser, request: Request
+) -> Response:
+    """Delete for everyone: the message stays as a tombstone with its seq, its text is gone."""
+    await apis(request).messages.delete(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id
+    )
+    return Response(status_code=204)
+
+
+@router.put(
+    "/{chat_id}/messages/{message_id}/reactions/{emoji}",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(403, 404, 409, 422),
+)
+async def add_reaction(
+    chat_id: UUID, message_id: UUID, emoji: str, user: CurrentUser, request: Request
+) -> Response:
+    """React with one emoji (URL-encoded); reacting twice changes nothing."""
+    await apis(request).messages.react(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id, emoji=emoji, on=True
+    )
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{chat_id}/messages/{message_id}/reactions/{emoji}",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(403, 404, 409, 422),
+)
+async def remove_reaction(
+    chat_id: UUID, message_id: UUID, emoji: str, user: CurrentUser, request: Request
+) -> Response:
+    """Take one's reaction back; when there is none, nothing changes."""
+    await apis(request).messages.react(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id, emoji=emoji, on=False
+    )
     return Response(status_code=204)

@@ -5,9 +5,17 @@ from uuid import UUID
 import structlog
 
 from hubbub.contexts.messages import model
-from hubbub.contexts.messages.api import ChatActivity, MessagePage, MessageView, PostResult
+from hubbub.contexts.messages.api import (
+    ChatActivity,
+    MessagePage,
+    MessageView,
+    PostResult,
+    ReplyPreview,
+)
+from hubbub.contexts.messages.changes import MessageChanges
 from hubbub.contexts.messages.model import Draft
-from hubbub.contexts.messages.ports import Membership, MessageStore
+from hubbub.contexts.messages.ports import ChangeStore, Membership, MessageStore
+from hubbub.contexts.messages.store_reads import for_reader, preview_of
 from hubbub.infra.observability.metrics import MESSAGES_SENT, WRITE_BATCH_SIZE
 from hubbub.kernel.batching import GroupCommitter
 from hubbub.kernel.clock import Clock
@@ -17,17 +25,40 @@ from hubbub.kernel.ports import LiveEvents
 log = structlog.get_logger(__name__)
 
 
+Submitted = tuple[Draft, str | None, ReplyPreview | None]
+"""A checked draft, the sending connection and the preview of the message it answers."""
+
+
 class LocalMessagesApi:
     def __init__(
-        self, *, store: MessageStore, membership: Membership, live: LiveEvents, clock: Clock
+        self,
+        *,
+        store: MessageStore,
+        changes: ChangeStore,
+        membership: Membership,
+        live: LiveEvents,
+        clock: Clock,
+        edit_window_seconds: float = 48 * 3600,
     ) -> None:
         self._store = store
         self._membership = membership
         self._live = live
         self._clock = clock
-        self._writer: GroupCommitter[tuple[Draft, str | None], tuple[MessageView, bool]] = (
-            GroupCommitter(self._write_batch)
+        self._writer: GroupCommitter[Submitted, tuple[MessageView, bool]] = GroupCommitter(
+            self._write_batch
         )
+        self._changes = MessageChanges(
+            messages=store,
+            changes=changes,
+            membership=membership,
+            live=live,
+            clock=clock,
+            edit_window_seconds=edit_window_seconds,
+        )
+        self.edit = self._changes.edit
+        self.delete = self._changes.delete
+        self.react = self._changes.react
+        self.changed_since = self._changes.changed_since
 
     async def post(
         self,
@@ -38,6 +69,7 @@ class LocalMessagesApi:
         request_id: str | None,
         origin: str | None = None,
         ai_generated: bool = False,
+        reply_to: UUID | None = None,
     ) -> PostResult:
         """Check, store (sharing a transaction with concurrent sends), then fan out."""
         draft = Draft(
@@ -46,22 +78,36 @@ class LocalMessagesApi:
             text=model.check_text(text),
             request_id=model.check_request_id(request_id),
             ai_generated=ai_generated,
+            reply_to=reply_to,
         )
         await self._membership.check_member(chat_id=chat_id, user_id=sender_id)
-        message, created = await self._writer.submit((draft, origin))
-        return PostResult(message=message, created=created)
+        preview = await self._reply_preview(chat_id, reply_to) if reply_to else None
+        message, created = await self._writer.submit((draft, origin, preview))
+        if not created and message.reply_to_id is not None:
+            message = await self._store.get(chat_id, message.id) or message  # with extras
+        return PostResult(message=for_reader(message, sender_id), created=created)
+
+    async def _reply_preview(self, chat_id: UUID, reply_to: UUID) -> ReplyPreview:
+        """The preview of the message a reply answers, which must be in the same chat."""
+        original = await self._store.get(chat_id, reply_to)
+        if original is None:
+            raise Invalid("reply_to: no such message in this chat", code="invalid_reply_to")
+        return preview_of(original)
 
     async def close(self) -> None:
         """Finish the writes in flight (graceful shutdown)."""
         await self._writer.close()
 
-    async def _write_batch(
-        self, batch: list[tuple[Draft, str | None]]
-    ) -> list[tuple[MessageView, bool]]:
-        results = await self._store.append([draft for draft, _ in batch], self._clock.now())
+    async def _write_batch(self, batch: list[Submitted]) -> list[tuple[MessageView, bool]]:
+        results = await self._store.append([draft for draft, _, _ in batch], self._clock.now())
         WRITE_BATCH_SIZE.observe(len(batch))
         # Committed: fan out here, in seq order, before any caller can send its ack.
-        for (_, origin), (message, created) in zip(batch, results, strict=True):
+        for index, ((_, origin, preview), (message, created)) in enumerate(
+            zip(batch, results, strict=True)
+        ):
+            if created and preview is not None:
+                message = message.model_copy(update={"reply_to": preview})
+                results[index] = (message, created)
             if created:
                 MESSAGES_SENT.inc()
                 frame = {"type": "new_message", "message": message.model_dump(mode="json")}

@@ -1,4 +1,7 @@
-"""SQLAlchemy tables (prefixed `messages_`) and SqlMessageStore, the group-commit write path."""
+"""SqlMessageStore: the group-commit write path, history pages and read cursors."""
+
+# The tables are re-exported for the tests that reach into them.
+__all__ = ["SqlMessageStore", "cursors", "heads", "messages"]
 
 from datetime import datetime
 from typing import Any
@@ -6,15 +9,7 @@ from uuid import UUID
 
 import asyncpg
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
     case,
     func,
@@ -40,44 +35,10 @@ from hubbub.contexts.messages.batch import (
 )
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.store_pg import PgAppendSteps
-from hubbub.infra.db import Database, metadata
+from hubbub.contexts.messages.store_reads import decorate, view_of
+from hubbub.contexts.messages.tables import cursors, heads, messages
+from hubbub.infra.db import Database
 from hubbub.infra.db.outbox import add_to_outbox
-from hubbub.infra.db.schema import UtcDateTime, uuid_column_type
-
-messages = Table(
-    "messages_messages",
-    metadata,
-    Column("id", uuid_column_type(), primary_key=True),
-    Column("chat_id", uuid_column_type(), nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("sender_id", uuid_column_type(), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("edited_at", UtcDateTime, nullable=True),
-    Column("ai_generated", Boolean, nullable=False, default=False),
-    Column("request_id", String(100), nullable=True),
-    UniqueConstraint("chat_id", "seq", name="uq_messages_messages_chat_seq"),
-    UniqueConstraint("chat_id", "sender_id", "request_id", name="uq_messages_messages_idempotency"),
-)
-
-# One row per chat: the seq counter. Its upsert takes the row lock that serialises writers
-# of one chat across processes, which is what keeps seqs gapless.
-heads = Table(
-    "messages_chat_heads",
-    metadata,
-    Column("chat_id", uuid_column_type(), primary_key=True),
-    Column("last_seq", Integer, nullable=False),
-    Column("last_message_id", uuid_column_type(), nullable=True),
-)
-
-cursors = Table(
-    "messages_read_cursors",
-    metadata,
-    Column("chat_id", uuid_column_type(), primary_key=True),
-    Column("user_id", uuid_column_type(), primary_key=True),
-    Column("last_read_seq", Integer, nullable=False),
-    Index("ix_messages_read_cursors_user_id", "user_id"),
-)
 
 
 class SqlMessageStore:
@@ -158,7 +119,10 @@ class SqlMessageStore:
         query = select(messages).where(messages.c.chat_id == chat_id, messages.c.id == message_id)
         async with self._db.read() as conn:
             row = (await conn.execute(query)).first()
-        return _view(row._mapping) if row else None
+            if row is None:
+                return None
+            [view] = await decorate(conn, [_view(row._mapping)])
+        return view
 
     async def page(
         self, chat_id: UUID, *, below_seq: int | None, above_seq: int | None, limit: int
@@ -172,7 +136,7 @@ class SqlMessageStore:
             query = query.order_by(messages.c.seq.desc())
         async with self._db.read() as conn:
             rows = (await conn.execute(query.limit(limit))).all()
-        views = [_view(r._mapping) for r in rows]
+            views = await decorate(conn, [_view(r._mapping) for r in rows])
         return views if above_seq is not None else views[::-1]
 
     async def last_seq(self, chat_id: UUID) -> int:
@@ -254,12 +218,23 @@ def _idempotency_lookup(keys: list[IdempotencyKey]) -> ColumnElement[bool]:
 
 
 def _message_row(v: MessageView) -> dict[str, Any]:
-    return v.model_dump()
+    return {
+        "id": v.id,
+        "chat_id": v.chat_id,
+        "seq": v.seq,
+        "sender_id": v.sender_id,
+        "text": v.text,
+        "created_at": v.created_at,
+        "edited_at": v.edited_at,
+        "ai_generated": v.ai_generated,
+        "request_id": v.request_id,
+        "reply_to_id": v.reply_to_id,
+    }
 
 
 def _view(row: Any) -> MessageView:
-    return MessageView.model_validate(dict(row))
+    return view_of(row)
 
 
 def _brief(row: Any) -> MessageBrief:
-    return MessageBrief.model_validate(dict(row))
+    return MessageBrief.model_validate({**row, "deleted": row["deleted_at"] is not None})

@@ -9,13 +9,13 @@ from typing import Any
 
 import asyncpg
 
-from hubbub.contexts.messages.api import MessageView
 from hubbub.contexts.messages.batch import BumpHeads, FindExisting, Step, WriteMessages
+from hubbub.contexts.messages.store_reads import view_of
 from hubbub.infra.db.outbox import outbox_rows
 
 FIND_EXISTING = """
 SELECT m.id, m.chat_id, m.seq, m.sender_id, m.text, m.created_at, m.edited_at,
-       m.ai_generated, m.request_id
+       m.ai_generated, m.request_id, m.reply_to_id, m.deleted_at
 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(chat_id, sender_id, request_id)
 JOIN messages_messages AS m
   ON m.chat_id = k.chat_id AND m.sender_id = k.sender_id AND m.request_id = k.request_id
@@ -31,10 +31,10 @@ RETURNING chat_id, last_seq
 
 INSERT_MESSAGES = """
 INSERT INTO messages_messages
-  (id, chat_id, seq, sender_id, text, created_at, ai_generated, request_id)
+  (id, chat_id, seq, sender_id, text, created_at, ai_generated, request_id, reply_to_id)
 SELECT * FROM unnest(
   $1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::timestamptz[], $7::bool[],
-  $8::text[])
+  $8::text[], $9::uuid[])
 """
 
 ADVANCE_CURSORS = """
@@ -59,7 +59,7 @@ class PgAppendSteps:
     async def answer(self, step: Step) -> Any:
         if isinstance(step, FindExisting):
             rows = await self._conn.fetch(FIND_EXISTING, *_columns(step.keys, 3))
-            return [MessageView.model_validate(dict(row)) for row in rows]
+            return [view_of(row) for row in rows]
         if isinstance(step, BumpHeads):
             rows = await self._conn.fetch(BUMP_HEADS, *_columns(step.rows, 3))
             return {row["chat_id"]: int(row["last_seq"]) for row in rows}
@@ -77,10 +77,11 @@ class PgAppendSteps:
                 m.created_at,
                 m.ai_generated,
                 m.request_id,
+                m.reply_to_id,
             )
             for m in step.messages
         ]
-        await self._conn.execute(INSERT_MESSAGES, *_columns(messages, 8))
+        await self._conn.execute(INSERT_MESSAGES, *_columns(messages, 9))
         await self._conn.execute(ADVANCE_CURSORS, *_columns(step.cursors, 3))
         events = [
             (r["topic"], r["key"], r["payload"], r["created_at"]) for r in outbox_rows(step.events)

@@ -12,6 +12,7 @@ statement through aiosqlite; on PostgreSQL the same function runs through asyncp
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._commit_hooks: list[Callable[[], None]] = []
+        self._background: set[asyncio.Future[None]] = set()
         self._write_lock = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
         self._sync_writer: Engine | None = None
         self._writer_thread: ThreadPoolExecutor | None = None
@@ -111,6 +113,19 @@ class Database:
         async with self.reader.connect() as conn:
             yield conn
 
+    def forget_deleted(self) -> None:
+        """After text was deleted: on SQLite, start a checkpoint that empties the WAL, whose
+        old page images still hold the text (the pages themselves are zeroed by
+        `secure_delete`). Best effort: a reader in the way makes it give up after 200 ms, and
+        the next delete or SQLite's own checkpoint tries again. PostgreSQL's old row versions
+        are left to autovacuum."""
+        if not self.is_sqlite:
+            return
+        path = self.url.split("///", 1)[-1]
+        task = asyncio.get_running_loop().run_in_executor(None, _checkpoint_truncate, path)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Call `hook` after every committed write (the outbox relay wakes up this way)."""
         self._commit_hooks.append(hook)
@@ -124,6 +139,8 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
@@ -135,6 +152,14 @@ class Database:
     def _committed(self) -> None:
         for hook in self._commit_hooks:
             hook()
+
+
+def _checkpoint_truncate(path: str) -> None:
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=0.2)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # busy: the next checkpoint will do
 
 
 def _ensure_parent_dir(url: str) -> None:
@@ -153,6 +178,8 @@ def _configure_sqlite(sync_engine: Engine, synchronous: str, *, immediate: bool)
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Freed space is zeroed, so a deleted message's text does not linger in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

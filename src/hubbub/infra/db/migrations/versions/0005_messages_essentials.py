@@ -1,0 +1,60 @@
+"""messages essentials: edits, deletes, replies, reactions (issue 15)
+
+Revision ID: 0005
+Revises: 0002
+Create Date: 2026-12-02 04:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from hubbub.infra.db.schema import UtcDateTime
+
+revision: str = "0005"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMNs (nullable, or with a default): no table rebuild on SQLite.
+    op.add_column("messages_messages", sa.Column("reply_to_id", sa.Uuid(), nullable=True))
+    op.add_column(
+        "messages_messages", sa.Column("deleted_at", UtcDateTime(timezone=True), nullable=True)
+    )
+    op.add_column("messages_messages", sa.Column("change_seq", sa.Integer(), nullable=True))
+    op.add_column("messages_messages", sa.Column("changed_after_seq", sa.Integer(), nullable=True))
+    op.create_index(
+        "ix_messages_messages_chat_id_changed_after_seq",
+        "messages_messages",
+        ["chat_id", "changed_after_seq"],
+    )
+    op.add_column(
+        "messages_chat_heads",
+        sa.Column("last_change", sa.Integer(), server_default=sa.text("0"), nullable=False),
+    )
+    op.create_table(
+        "messages_reactions",
+        sa.Column("message_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("emoji", sa.String(length=64), nullable=False),
+        sa.Column("chat_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "message_id", "user_id", "emoji", name=op.f("pk_messages_reactions")
+        ),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("messages_reactions")
+    with op.batch_alter_table("messages_chat_heads") as batch_op:
+        batch_op.drop_column("last_change")
+    op.drop_index("ix_messages_messages_chat_id_changed_after_seq", "messages_messages")
+    with op.batch_alter_table("messages_messages") as batch_op:
+        batch_op.drop_column("changed_after_seq")
+        batch_op.drop_column("change_seq")
+        batch_op.drop_column("deleted_at")
+        batch_op.drop_column("reply_to_id")
