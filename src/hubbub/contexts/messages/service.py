@@ -129,7 +129,21 @@ class LocalMessagesApi:
         after_id: UUID | None = None,
         after_seq: int | None = None,
     ) -> MessagePage:
-        """A keyset page by seq; `before_id`/`after_id` are turned into seqs first."""
+        """A keyset page by seq, as `user_id` sees it (`me` on reactions)."""
+        page = await self._page(chat_id, user_id, limit, before_id, after_id, after_seq)
+        page.messages = [for_reader(m, user_id) for m in page.messages]
+        return page
+
+    async def _page(
+        self,
+        chat_id: UUID,
+        user_id: UUID,
+        limit: int,
+        before_id: UUID | None,
+        after_id: UUID | None,
+        after_seq: int | None,
+    ) -> MessagePage:
+        """`before_id`/`after_id` are turned into seqs first."""
         model.check_cursors(before_id, after_id, after_seq)
         await self._membership.check_member(chat_id=chat_id, user_id=user_id)
         if not 1 <= limit <= model.SYNC_MAX:
