@@ -211,6 +211,7 @@ def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
     messages = local_messages(
         db=db,
+        users=users,
         membership=chats,
         live=hub,
         clock=clock,

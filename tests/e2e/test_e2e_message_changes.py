@@ -313,3 +313,29 @@ async def test_everything_reaches_members_on_both_gateways_at_once(doors: Doors)
 
     assert {f["message"]["text"] for f in frames} == {"hi all!"}
     assert {f["change_id"] for f in frames} == {1}
+
+
+async def test_mentions_are_counted_apart_and_a_muted_chat_says_so(doors: Doors) -> None:
+    (_alice, alice_token), (bob, bob_token), (carol, carol_token) = await new_users(doors.a.http, 3)
+    room = await group_chat(doors.a.http, alice_token, [bob["id"], carol["id"]])
+    await post_message(doors.a.http, alice_token, room["id"], f"@{bob['username']} can you?")
+    await post_message(doors.a.http, carol_token, room["id"], "and me")
+
+    seen_by_bob = await get_chat(doors.b.http, bob_token, room["id"])
+    assert (seen_by_bob["unread_count"], seen_by_bob["mention_count"]) == (2, 1)
+    assert seen_by_bob["muted"] is False
+
+    url = f"{API}/chats/{room['id']}/settings"
+    muted = expect(
+        await doors.b.http.patch(url, json={"muted": True}, headers=bearer(bob_token)), 200
+    )
+    assert (muted["muted"], muted["unread_count"]) == (True, 2)  # still counted
+    assert (await get_chat(doors.a.http, carol_token, room["id"]))["muted"] is False  # own setting
+    listed = expect(await doors.a.http.get(f"{API}/chats", headers=bearer(bob_token)), 200)
+    assert [c["muted"] for c in listed["chats"] if c["id"] == room["id"]] == [True]
+    bad = await doors.b.http.patch(url, json={"muted": "yes please"}, headers=bearer(bob_token))
+    assert_error(bad, 422)
+    _, eve_token = (await new_users(doors.a.http, 1))[0]
+    assert_error(
+        await doors.a.http.patch(url, json={"muted": True}, headers=bearer(eve_token)), 403
+    )

@@ -187,3 +187,17 @@ async def test_each_change_writes_one_event_to_the_outbox(stores: Stores) -> Non
         "chat.message.updated",
     ]
     assert last_change == 2
+
+
+async def test_mentions_are_counted_above_the_read_cursor(stores: Stores) -> None:
+    drafts = [
+        Draft(CHAT, ALICE, "@bob", None, ai_generated=False, mentions=(BOB,)),
+        Draft(CHAT, ALICE, "plain", None, ai_generated=False),
+        Draft(CHAT, ALICE, "@bob again", None, ai_generated=False, mentions=(BOB,)),
+    ]
+    await stores.messages.append(drafts, NOW)
+
+    assert (await stores.messages.activity(BOB, [CHAT]))[CHAT].mention_count == 2
+    assert (await stores.messages.activity(ALICE, [CHAT]))[CHAT].mention_count == 0
+    await stores.messages.advance_cursor(CHAT, BOB, 2)
+    assert (await stores.messages.activity(BOB, [CHAT]))[CHAT].mention_count == 1

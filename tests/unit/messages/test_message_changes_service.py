@@ -3,7 +3,7 @@
 import pytest
 
 from hubbub.contexts.messages import MessageView
-from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticMembership
+from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticDirectory, StaticMembership
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from hubbub.kernel.fakes import FixedClock, RecordingLiveEvents
@@ -27,6 +27,7 @@ def messages(
         {CHAT: {ALICE, BOB}, ROOM: {ALICE, BOB, OWNER}, OTHER: {ALICE}}, owners={ROOM: OWNER}
     )
     return LocalMessagesApi(
+        users=StaticDirectory(),
         store=store,
         changes=store,
         membership=membership,

@@ -7,7 +7,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from hubbub.contexts.messages import MessageView
-from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticMembership
+from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticDirectory, StaticMembership
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.kernel.errors import Forbidden, Invalid, NotFound
@@ -35,7 +35,12 @@ def messages(
 ) -> LocalMessagesApi:
     membership = StaticMembership({CHAT: {ALICE, BOB}})
     return LocalMessagesApi(
-        store=store, changes=store, membership=membership, live=live, clock=clock
+        users=StaticDirectory(),
+        store=store,
+        changes=store,
+        membership=membership,
+        live=live,
+        clock=clock,
     )
 
 
@@ -125,6 +130,7 @@ async def test_a_failed_write_fails_every_post_of_the_batch_and_emits_nothing(
 ) -> None:
     membership = StaticMembership({CHAT: {ALICE}})
     api = LocalMessagesApi(
+        users=StaticDirectory(),
         store=FailingStore(),
         changes=InMemoryMessageStore(),
         membership=membership,

@@ -36,6 +36,10 @@ class ChatView(BaseModel):
     last_seq: int
     last_read_seq: int
     unread_count: int
+    mention_count: int = Field(
+        default=0, description="Unread messages that mention you by @username (rooms)"
+    )
+    muted: bool = Field(default=False, description="You muted this chat: no notifications")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -66,6 +70,10 @@ class ChatsApi(Protocol):
 
     async def create_group(self, *, owner_id: UUID, group: GroupCreate) -> ChatView:
         """A new room owned by `owner_id`, with the listed members invited."""
+        ...
+
+    async def set_muted(self, *, user_id: UUID, chat_id: UUID, muted: bool) -> ChatView:
+        """Mute or unmute a chat for oneself; unread is still counted."""
         ...
 
     async def get(self, *, user_id: UUID, chat_id: UUID) -> ChatView:

@@ -122,6 +122,12 @@ class LocalChatsApi:
 
     # -- queries ----------------------------------------------------------------------
 
+    async def set_muted(self, *, user_id: UUID, chat_id: UUID, muted: bool) -> ChatView:
+        """Mute or unmute the chat for the member (their own setting)."""
+        chat = await self._chat_of_member(chat_id, user_id)
+        await self._store.set_muted(chat_id, user_id, muted)
+        return (await self._views(user_id, [chat]))[0]
+
     async def get(self, *, user_id: UUID, chat_id: UUID) -> ChatView:
         """A chat as the member sees it."""
         chat = await self._chat_of_member(chat_id, user_id)
@@ -216,6 +222,7 @@ class LocalChatsApi:
         activity = (
             await self._activity.activity(user_id=user_id, chat_ids=ids) if self._activity else {}
         )
+        muted = await self._store.muted_among(user_id, ids)
         views = []
         for chat in chats:
             act = activity.get(chat.id)
@@ -237,6 +244,8 @@ class LocalChatsApi:
                     last_seq=last_seq,
                     last_read_seq=last_read,
                     unread_count=last_seq - last_read,
+                    mention_count=act.mention_count if act else 0,
+                    muted=chat.id in muted,
                     created_at=chat.created_at,
                     updated_at=last.created_at if last else chat.created_at,
                 )

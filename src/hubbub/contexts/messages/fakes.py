@@ -27,6 +27,7 @@ class InMemoryMessageStore:
         self.cursors: dict[tuple[UUID, UUID], int] = {}  # (chat, user) -> last read seq
         self.outbox: list[MessagePosted] = []
         self.batch_sizes: list[int] = []
+        self.mentions: list[tuple[UUID, UUID, int]] = []  # (chat, member, seq)
         self._by_key: dict[tuple[UUID, UUID, str], MessageView] = {}
         # Changes to existing messages (the ChangeStore half).
         self.changes: list[MessageChanged] = []
@@ -153,6 +154,11 @@ class InMemoryMessageStore:
                     (seq for (c, u), seq in self.cursors.items() if c == chat_id and u != user_id),
                     default=0,
                 ),
+                mention_count=sum(
+                    1
+                    for c, u, seq in self.mentions
+                    if c == chat_id and u == user_id and seq > self.cursors.get((c, u), 0)
+                ),
             )
         return found
 
@@ -176,6 +182,7 @@ class InMemoryMessageStore:
             request_id=draft.request_id,
         ).replying_to(draft.reply_to)
         stored.append(view)
+        self.mentions.extend((draft.chat_id, user, view.seq) for user in draft.mentions)
         # Own messages are never unread.
         cursor_key = (draft.chat_id, draft.sender_id)
         self.cursors[cursor_key] = max(self.cursors.get(cursor_key, 0), view.seq)
@@ -203,3 +210,19 @@ class StaticMembership:
             raise NotFound("chat not found", code="chat_not_found")
         if user_id not in members:
             raise Forbidden("you are not a member of this chat", code="not_a_member")
+
+    async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
+        return set(self.chats.get(chat_id, ()))
+
+    async def chat_ids_of(self, *, user_id: UUID) -> list[UUID]:
+        return [chat for chat, members in self.chats.items() if user_id in members]
+
+
+class StaticDirectory:
+    """UserDirectory answered from a dict the test fills: username -> id."""
+
+    def __init__(self, users: dict[str, UUID] | None = None) -> None:
+        self.users = users if users is not None else {}
+
+    async def ids_of(self, usernames: set[str]) -> dict[str, UUID]:
+        return {name: self.users[name] for name in usernames if name in self.users}

@@ -24,6 +24,7 @@ class Draft:
     request_id: str | None
     ai_generated: bool
     reply_to: UUID | None = None
+    mentions: tuple[UUID, ...] = ()  # members of a room the text mentions by @username
 
     @property
     def idempotency_key(self) -> tuple[UUID, UUID, str] | None:

@@ -82,3 +82,11 @@ class Membership(Protocol):
     async def room_owner(self, *, chat_id: UUID) -> UUID | None:
         """The owner of a group room; None for a direct chat."""
         ...
+
+    async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
+        """Ids of the chat's members."""
+        ...
+
+    async def chat_ids_of(self, *, user_id: UUID) -> list[UUID]:
+        """Ids of every chat the user belongs to (what they can read and search)."""
+        ...

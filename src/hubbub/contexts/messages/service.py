@@ -13,6 +13,7 @@ from hubbub.contexts.messages.api import (
     ReplyPreview,
 )
 from hubbub.contexts.messages.changes import MessageChanges
+from hubbub.contexts.messages.mentions import UserDirectory, mentioned_members
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.ports import ChangeStore, Membership, MessageStore
 from hubbub.contexts.messages.store_reads import for_reader, preview_of
@@ -38,9 +39,11 @@ class LocalMessagesApi:
         membership: Membership,
         live: LiveEvents,
         clock: Clock,
+        users: UserDirectory,
         edit_window_seconds: float = 48 * 3600,
     ) -> None:
         self._store = store
+        self._users = users
         self._membership = membership
         self._live = live
         self._clock = clock
@@ -72,15 +75,27 @@ class LocalMessagesApi:
         reply_to: UUID | None = None,
     ) -> PostResult:
         """Check, store (sharing a transaction with concurrent sends), then fan out."""
+        text = model.check_text(text)
+        request_id = model.check_request_id(request_id)
+        await self._membership.check_member(chat_id=chat_id, user_id=sender_id)
+        mentioned: tuple[UUID, ...] = ()
+        if "@" in text:
+            mentioned = await mentioned_members(
+                text,
+                chat_id=chat_id,
+                sender_id=sender_id,
+                users=self._users,
+                chats=self._membership,
+            )
         draft = Draft(
             chat_id=chat_id,
             sender_id=sender_id,
-            text=model.check_text(text),
-            request_id=model.check_request_id(request_id),
+            text=text,
+            request_id=request_id,
             ai_generated=ai_generated,
             reply_to=reply_to,
+            mentions=mentioned,
         )
-        await self._membership.check_member(chat_id=chat_id, user_id=sender_id)
         preview = await self._reply_preview(chat_id, reply_to) if reply_to else None
         message, created = await self._writer.submit((draft, origin, preview))
         if not created and message.reply_to_id is not None:

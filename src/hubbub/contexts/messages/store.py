@@ -36,7 +36,7 @@ from hubbub.contexts.messages.batch import (
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.store_pg import PgAppendSteps
 from hubbub.contexts.messages.store_reads import decorate, view_of
-from hubbub.contexts.messages.tables import cursors, heads, messages
+from hubbub.contexts.messages.tables import cursors, heads, mentions, messages
 from hubbub.infra.db import Database
 from hubbub.infra.db.outbox import add_to_outbox
 
@@ -98,6 +98,11 @@ class SqlMessageStore:
             )
         )
         add_to_outbox(conn, step.events)
+        if step.mentions:  # only messages that mention someone pay for this
+            conn.execute(
+                insert(mentions),
+                [{"chat_id": c, "user_id": u, "seq": s} for c, u, s in step.mentions],
+            )
         return None
 
     def _cursor_upsert(self, rows: list[dict[str, Any]]) -> Any:
@@ -166,6 +171,26 @@ class SqlMessageStore:
                     .group_by(cursors.c.chat_id)
                 )
             ).all()
+            mention_rows = (
+                await conn.execute(
+                    select(mentions.c.chat_id, func.count())
+                    .select_from(
+                        mentions.outerjoin(
+                            cursors,
+                            and_(
+                                cursors.c.chat_id == mentions.c.chat_id,
+                                cursors.c.user_id == mentions.c.user_id,
+                            ),
+                        )
+                    )
+                    .where(
+                        mentions.c.user_id == user_id,
+                        mentions.c.chat_id.in_(chat_ids),
+                        mentions.c.seq > func.coalesce(cursors.c.last_read_seq, 0),
+                    )
+                    .group_by(mentions.c.chat_id)
+                )
+            ).all()
             last_ids = [r.last_message_id for r in head_rows if r.last_message_id is not None]
             last_rows = (
                 (await conn.execute(select(messages).where(messages.c.id.in_(last_ids)))).all()
@@ -174,6 +199,7 @@ class SqlMessageStore:
             )
         read = {r.chat_id: int(r.last_read_seq) for r in cursor_rows}
         others = {r[0]: int(r[1]) for r in others_rows}
+        mentioned = {r[0]: int(r[1]) for r in mention_rows}
         lasts = {r.chat_id: _brief(r._mapping) for r in last_rows}
         return {
             r.chat_id: ChatActivity(
@@ -181,6 +207,7 @@ class SqlMessageStore:
                 last_read_seq=read.get(r.chat_id, 0),
                 last_message=lasts.get(r.chat_id),
                 others_read_seq=others.get(r.chat_id, 0),
+                mention_count=mentioned.get(r.chat_id, 0),
             )
             for r in head_rows
         }

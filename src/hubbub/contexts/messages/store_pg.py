@@ -37,6 +37,12 @@ SELECT * FROM unnest(
   $8::text[], $9::uuid[])
 """
 
+INSERT_MENTIONS = """
+INSERT INTO messages_mentions (chat_id, user_id, seq)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[])
+ON CONFLICT DO NOTHING
+"""
+
 ADVANCE_CURSORS = """
 INSERT INTO messages_read_cursors AS c (chat_id, user_id, last_read_seq)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[])
@@ -87,6 +93,8 @@ class PgAppendSteps:
             (r["topic"], r["key"], r["payload"], r["created_at"]) for r in outbox_rows(step.events)
         ]
         await self._conn.execute(INSERT_OUTBOX, *_columns(events, 4))
+        if step.mentions:  # only messages that mention someone pay for this
+            await self._conn.execute(INSERT_MENTIONS, *_columns(step.mentions, 3))
 
 
 def _columns(rows: list[Any], width: int) -> list[list[Any]]:

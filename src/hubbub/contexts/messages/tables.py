@@ -70,3 +70,13 @@ reactions = Table(
     Column("chat_id", uuid_column_type(), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Who a message of a room mentions by @username: counted per member above their read cursor.
+mentions = Table(
+    "messages_mentions",
+    metadata,
+    Column("chat_id", uuid_column_type(), primary_key=True),
+    Column("user_id", uuid_column_type(), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Index("ix_messages_mentions_user_id_chat_id", "user_id", "chat_id", "seq"),
+)

@@ -1,17 +1,36 @@
 """Assembly of the messages context."""
 
+from uuid import UUID
+
 from hubbub.contexts.messages.ports import Membership
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.messages.store import SqlMessageStore
 from hubbub.contexts.messages.store_changes import SqlChangeStore
+from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.ports import LiveEvents
 
 
+class UsersDirectory:
+    """UserDirectory over the users context's public API."""
+
+    def __init__(self, users: UsersApi) -> None:
+        self._users = users
+
+    async def ids_of(self, usernames: set[str]) -> dict[str, UUID]:
+        found = {}
+        for name in usernames:
+            record = await self._users.find_login(username=name, email=None)
+            if record is not None:
+                found[name] = record.id
+        return found
+
+
 def local_messages(
     *,
     db: Database,
+    users: UsersApi,
     membership: Membership,
     live: LiveEvents,
     clock: Clock,
@@ -24,5 +43,6 @@ def local_messages(
         membership=membership,
         live=live,
         clock=clock,
+        users=UsersDirectory(users),
         edit_window_seconds=edit_window_seconds,
     )

@@ -1,4 +1,4 @@
-"""messages essentials: edits, deletes, replies, reactions (issue 15)
+"""messages essentials: edits, deletes, replies, reactions, mentions, muted chats (issue 15)
 
 Revision ID: 0005
 Revises: 0002
@@ -46,9 +46,31 @@ def upgrade() -> None:
             "message_id", "user_id", "emoji", name=op.f("pk_messages_reactions")
         ),
     )
+    op.create_table(
+        "messages_mentions",
+        sa.Column("chat_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("chat_id", "user_id", "seq", name=op.f("pk_messages_mentions")),
+    )
+    op.create_index(
+        "ix_messages_mentions_user_id_chat_id",
+        "messages_mentions",
+        ["user_id", "chat_id", "seq"],
+    )
+    op.create_table(
+        "chats_settings",
+        sa.Column("chat_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("muted", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("chat_id", "user_id", name=op.f("pk_chats_settings")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("chats_settings")
+    op.drop_index("ix_messages_mentions_user_id_chat_id", "messages_mentions")
+    op.drop_table("messages_mentions")
     op.drop_table("messages_reactions")
     with op.batch_alter_table("messages_chat_heads") as batch_op:
         batch_op.drop_column("last_change")
