@@ -18,8 +18,9 @@ from hubbub.contexts.assistant.wiring import assistant_workers, local_assistant,
 from hubbub.contexts.auth.wiring import local_auth
 from hubbub.contexts.chats.service import LocalChatsApi
 from hubbub.contexts.chats.wiring import local_chats
+from hubbub.contexts.messages.consumers import SearchIndexer
 from hubbub.contexts.messages.service import LocalMessagesApi
-from hubbub.contexts.messages.wiring import local_messages
+from hubbub.contexts.messages.wiring import local_messages, search_indexer
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users import UsersApi
 from hubbub.contexts.users.wiring import local_users
@@ -89,6 +90,7 @@ class Container:
     contexts: Contexts | None
     frontend: Frontend | None
     assistant: AssistantWorkers | None
+    indexer: SearchIndexer | None = None
     started: bool = field(default=False)
 
     async def start(self) -> None:
@@ -119,6 +121,8 @@ class Container:
             await self.relay.stop()
         if self.bus is not None:
             await self.bus.stop()
+        if self.indexer is not None:
+            await self.indexer.close()
         if self.contexts is not None:
             # Consumers may have written while the bus drained (autoreplies); their outbox
             # rows stay for the next start.
@@ -155,9 +159,9 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
             f"role {chosen.name!r} shares its database with other processes: set "
             "HUBBUB_DATABASE_URL to PostgreSQL (the SQLite default is for `serve all`)"
         )
-    if chosen.name == "assistant" and settings.bus_in_process:
+    if chosen.name in ("assistant", "indexer") and settings.bus_in_process:
         raise RuntimeError(
-            "role 'assistant' consumes the bus of other processes: set HUBBUB_BUS_URL to "
+            f"role {chosen.name!r} consumes the bus of other processes: set HUBBUB_BUS_URL to "
             "redis:// or kafka://"
         )
     clock = clock or SystemClock()
@@ -166,7 +170,7 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     # Redis holds what the contexts share across processes (presence, limits, caches).
     redis = redis_client(settings.redis_url) if settings.redis_url and runs_contexts else None
     bus = None
-    if chosen.relays_outbox or chosen.runs_assistant:
+    if chosen.relays_outbox or chosen.runs_assistant or chosen.indexes_search:
         bus = bus_from_url(
             settings.bus_url,
             namespace=settings.redis_namespace,
@@ -183,7 +187,12 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     if chosen.runs_assistant and contexts is not None and bus is not None:
         assistant = _assistant(settings, db, contexts, clock)
         assistant.consumers.subscribe(bus)
+    indexer = None
+    if chosen.indexes_search and bus is not None:
+        indexer = search_indexer(db=db)
+        indexer.subscribe(bus)
     return Container(
+        indexer=indexer,
         settings=settings,
         role=chosen,
         db=db,

@@ -18,15 +18,19 @@ class Role:
     """Moves committed outbox rows to the durable bus."""
     runs_assistant: bool = False
     """Consumes the bus for the AI assistant: stored messages → jobs → advice and replies."""
+    indexes_search: bool = False
+    """Consumes the bus to index new messages for search."""
 
 
 ROLES = {
     "all": Role(
         "all",
-        "everything in one process: REST + WebSocket, the outbox relay and the assistant",
+        "everything in one process: REST + WebSocket, the outbox relay, the assistant and "
+        "the search indexer",
         serves_clients=True,
         relays_outbox=True,
         runs_assistant=True,
+        indexes_search=True,
     ),
     "gateway": Role(
         "gateway", "REST API + WebSocket; scale out behind a load balancer", True, False
@@ -38,5 +42,12 @@ ROLES = {
         serves_clients=False,
         relays_outbox=False,
         runs_assistant=True,
+    ),
+    "indexer": Role(
+        "indexer",
+        "the search indexer's bus consumer (new messages into the index); run one or more",
+        serves_clients=False,
+        relays_outbox=False,
+        indexes_search=True,
     ),
 }

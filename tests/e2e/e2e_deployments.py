@@ -43,7 +43,7 @@ def running_deployment(kind: str, workdir: Path) -> Iterator[tuple[ServerProcess
         with running_server(workdir / "data") as server:
             yield server, server
     else:
-        with running_cluster(workdir, gateways=2) as cluster:
+        with running_cluster(workdir, gateways=2, indexers=1) as cluster:
             yield cluster.gateways[0], cluster.gateways[1]
 
 

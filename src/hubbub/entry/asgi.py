@@ -18,6 +18,7 @@ from hubbub.contexts.assistant.routes import router as assistant_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.messages.routes import router as messages_router
+from hubbub.contexts.messages.search_routes import router as search_router
 from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
 from hubbub.entry.static import mount_web
@@ -46,6 +47,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.gateway = frontend.gateway
     for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
         app.include_router(router)
+    app.include_router(search_router)
     mount_web(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -102,6 +102,18 @@ class PostResult(BaseModel):
     created: bool  # False when a retry returned the original
 
 
+class SearchHit(BaseModel):
+    message: MessageView
+    highlight: str = Field(
+        description="A snippet of the text, HTML-escaped, matching words in <mark>…</mark>"
+    )
+
+
+class SearchPage(BaseModel):
+    results: list[SearchHit]
+    next: str | None = Field(description="Pass as `before` for the next page; null at the end")
+
+
 class MessagesApi(Protocol):
     async def post(
         self,
@@ -135,6 +147,19 @@ class MessagesApi(Protocol):
         self, *, user_id: UUID, chat_id: UUID, message_id: UUID, emoji: str, on: bool
     ) -> MessageView:
         """Add (`on`) or remove one's reaction with a single emoji."""
+        ...
+
+    async def search(
+        self,
+        *,
+        user_id: UUID,
+        query: str,
+        chat_id: UUID | None,
+        sender_id: UUID | None,
+        limit: int,
+        before: str | None,
+    ) -> SearchPage:
+        """Ranked full-text search over the chats the user is a member of."""
         ...
 
     async def changed_since(

@@ -54,6 +54,10 @@ class InMemoryMessageStore:
         found = next((m for m in self.chats.get(chat_id, ()) if m.id == message_id), None)
         return self._decorated(found) if found is not None else None
 
+    async def get_many(self, message_ids: list[UUID]) -> list[MessageView]:
+        wanted = set(message_ids)
+        return [self._decorated(m) for ms in self.chats.values() for m in ms if m.id in wanted]
+
     async def apply(self, change: Change, now: datetime) -> ChangeOutcome:
         stored = self.chats.get(change.chat_id, [])
         index = next((i for i, m in enumerate(stored) if m.id == change.message_id), None)

@@ -21,6 +21,10 @@ class MessageStore(Protocol):
 
     async def get(self, chat_id: UUID, message_id: UUID) -> MessageView | None: ...
 
+    async def get_many(self, message_ids: list[UUID]) -> list[MessageView]:
+        """The stored messages with these ids (any chat; unknown ids are left out)."""
+        ...
+
     async def page(
         self, chat_id: UUID, *, below_seq: int | None, above_seq: int | None, limit: int
     ) -> list[MessageView]:

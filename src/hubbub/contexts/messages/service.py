@@ -11,16 +11,18 @@ from hubbub.contexts.messages.api import (
     MessageView,
     PostResult,
     ReplyPreview,
+    SearchPage,
 )
 from hubbub.contexts.messages.changes import MessageChanges
 from hubbub.contexts.messages.mentions import UserDirectory, mentioned_members
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.ports import ChangeStore, Membership, MessageStore
+from hubbub.contexts.messages.search import MessageSearch
 from hubbub.contexts.messages.store_reads import for_reader, preview_of
 from hubbub.infra.observability.metrics import MESSAGES_SENT, WRITE_BATCH_SIZE
 from hubbub.kernel.batching import GroupCommitter
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.errors import Invalid, NotFound
+from hubbub.kernel.errors import Invalid, NotFound, Unavailable
 from hubbub.kernel.ports import LiveEvents
 
 log = structlog.get_logger(__name__)
@@ -40,6 +42,7 @@ class LocalMessagesApi:
         live: LiveEvents,
         clock: Clock,
         users: UserDirectory,
+        search: MessageSearch | None = None,
         edit_window_seconds: float = 48 * 3600,
     ) -> None:
         self._store = store
@@ -62,6 +65,29 @@ class LocalMessagesApi:
         self.delete = self._changes.delete
         self.react = self._changes.react
         self.changed_since = self._changes.changed_since
+        self._search = search
+
+    async def search(
+        self,
+        *,
+        user_id: UUID,
+        query: str,
+        chat_id: UUID | None,
+        sender_id: UUID | None,
+        limit: int,
+        before: str | None,
+    ) -> SearchPage:
+        """Ranked full-text search over the caller's chats (see search.py)."""
+        if self._search is None:
+            raise Unavailable("search is not set up in this process", code="search_unavailable")
+        return await self._search.search(
+            user_id=user_id,
+            query=query,
+            chat_id=chat_id,
+            sender_id=sender_id,
+            limit=limit,
+            before=before,
+        )
 
     async def post(
         self,

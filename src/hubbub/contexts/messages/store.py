@@ -129,6 +129,14 @@ class SqlMessageStore:
             [view] = await decorate(conn, [_view(row._mapping)])
         return view
 
+    async def get_many(self, message_ids: list[UUID]) -> list[MessageView]:
+        if not message_ids:
+            return []
+        query = select(messages).where(messages.c.id.in_(message_ids))
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+            return await decorate(conn, [_view(r._mapping) for r in rows])
+
     async def page(
         self, chat_id: UUID, *, below_seq: int | None, above_seq: int | None, limit: int
     ) -> list[MessageView]:

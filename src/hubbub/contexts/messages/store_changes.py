@@ -16,6 +16,7 @@ from uuid import UUID
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hubbub.contexts.messages import search_index
 from hubbub.contexts.messages.api import MessageView
 from hubbub.contexts.messages.events import MessageChanged
 from hubbub.contexts.messages.ports import Change, ChangeOutcome
@@ -80,6 +81,12 @@ class SqlChangeStore:
         else:
             await self._react(conn, change, now)
         await conn.execute(update(messages).where(messages.c.id == row.id).values(**values))
+        # The search index changes with the text, in this transaction.
+        if change.kind == "edited":
+            assert change.text is not None
+            await search_index.put(conn, row.id, row.chat_id, row.sender_id, change.text)
+        elif change.kind == "deleted":
+            await search_index.remove(conn, row.id)
         current = await self._current(conn, change.chat_id, change.message_id)
         await add_to_outbox_async(
             conn,

@@ -2,7 +2,10 @@
 
 from uuid import UUID
 
+from hubbub.contexts.messages.consumers import SearchIndexer
 from hubbub.contexts.messages.ports import Membership
+from hubbub.contexts.messages.search import MessageSearch
+from hubbub.contexts.messages.search_store import SqlSearchStore
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.messages.store import SqlMessageStore
 from hubbub.contexts.messages.store_changes import SqlChangeStore
@@ -37,8 +40,11 @@ def local_messages(
     edit_window_seconds: float = 48 * 3600,
 ) -> LocalMessagesApi:
     """The messages context running in this process on `db`."""
+    store = SqlMessageStore(db)
+    search = MessageSearch(index=SqlSearchStore(db), messages=store, membership=membership)
     return LocalMessagesApi(
-        store=SqlMessageStore(db),
+        store=store,
+        search=search,
         changes=SqlChangeStore(db, on_deleted=db.forget_deleted),
         membership=membership,
         live=live,
@@ -46,3 +52,8 @@ def local_messages(
         users=UsersDirectory(users),
         edit_window_seconds=edit_window_seconds,
     )
+
+
+def search_indexer(*, db: Database) -> SearchIndexer:
+    """The bus consumer that indexes new messages for search."""
+    return SearchIndexer(SqlSearchStore(db))

@@ -1,4 +1,4 @@
-"""messages essentials: edits, deletes, replies, reactions, mentions, muted chats (issue 15)
+"""messages essentials: edits, deletes, replies, reactions, mentions, muted chats, search (issue 15)
 
 Revision ID: 0005
 Revises: 0002
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hubbub.contexts.messages.search_index import DROP, POSTGRES_DDL, SQLITE_DDL
 from hubbub.infra.db.schema import UtcDateTime
 
 revision: str = "0005"
@@ -65,9 +66,15 @@ def upgrade() -> None:
         sa.Column("muted", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("chat_id", "user_id", name=op.f("pk_chats_settings")),
     )
+    # The search index: engine-specific DDL (see contexts/messages/search_index.py).
+    ddl = SQLITE_DDL if op.get_context().dialect.name == "sqlite" else POSTGRES_DDL
+    for statement in ddl:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    for statement in DROP:
+        op.execute(statement)
     op.drop_table("chats_settings")
     op.drop_index("ix_messages_mentions_user_id_chat_id", "messages_mentions")
     op.drop_table("messages_mentions")

@@ -1,0 +1,121 @@
+"""The search index's tables and writes, one shape per engine (see search_text.py for what
+is indexed).
+
+SQLite: `messages_search_docs` (an integer rowid per message, with its chat and sender) and
+an FTS5 table of the stems with that rowid, ranked by bm25. PostgreSQL: one table with a
+`simple` tsvector of the stems under a GIN index, ranked by ts_rank. Neither is in the
+SQLAlchemy metadata (FTS5 is a virtual table; the tsvector has no SQLite twin): the
+migration creates them by hand, and the schema tests leave out `SEARCH_TABLES`.
+
+Writes take the caller's transaction: the indexer's, or an edit's or delete's, so a deleted
+message leaves the index when it is deleted.
+"""
+
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hubbub.contexts.messages.search_text import document
+
+SEARCH_TABLES = frozenset(
+    {
+        "messages_search_docs",
+        "messages_search_fts",
+        # FTS5's shadow tables
+        "messages_search_fts_data",
+        "messages_search_fts_idx",
+        "messages_search_fts_content",
+        "messages_search_fts_docsize",
+        "messages_search_fts_config",
+    }
+)
+
+SQLITE_DDL = [
+    """CREATE TABLE messages_search_docs (
+        id INTEGER PRIMARY KEY,
+        message_id CHAR(32) NOT NULL UNIQUE,
+        chat_id CHAR(32) NOT NULL,
+        sender_id CHAR(32) NOT NULL)""",
+    "CREATE INDEX ix_messages_search_docs_chat_id ON messages_search_docs (chat_id)",
+    """CREATE VIRTUAL TABLE messages_search_fts USING fts5(
+        body, detail=column, tokenize='unicode61 remove_diacritics 0')""",
+]
+POSTGRES_DDL = [
+    """CREATE TABLE messages_search_docs (
+        message_id uuid PRIMARY KEY,
+        chat_id uuid NOT NULL,
+        sender_id uuid NOT NULL,
+        body tsvector NOT NULL)""",
+    "CREATE INDEX ix_messages_search_docs_body ON messages_search_docs USING gin (body)",
+    "CREATE INDEX ix_messages_search_docs_chat_id ON messages_search_docs (chat_id)",
+]
+DROP = ["DROP TABLE IF EXISTS messages_search_fts", "DROP TABLE IF EXISTS messages_search_docs"]
+
+
+def is_sqlite(conn: AsyncConnection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def key(conn: AsyncConnection, value: UUID) -> str | UUID:
+    """How an id is bound in these hand-written statements (SQLAlchemy's own Uuid form)."""
+    return value.hex if is_sqlite(conn) else value
+
+
+async def put(
+    conn: AsyncConnection, message_id: UUID, chat_id: UUID, sender_id: UUID, body_text: str
+) -> None:
+    """Index (or re-index) one message's text."""
+    body = document(body_text)
+    if not body:  # only stop words and punctuation: nothing anyone could search for
+        await remove(conn, message_id)
+        return
+    ids = {"m": key(conn, message_id), "c": key(conn, chat_id), "s": key(conn, sender_id)}
+    if not is_sqlite(conn):
+        await conn.execute(
+            text(
+                "INSERT INTO messages_search_docs (message_id, chat_id, sender_id, body) "
+                "VALUES (:m, :c, :s, to_tsvector('simple', :b)) "
+                "ON CONFLICT (message_id) DO UPDATE SET body = EXCLUDED.body"
+            ),
+            {**ids, "b": body},
+        )
+        return
+    found = (
+        await conn.execute(text("SELECT id FROM messages_search_docs WHERE message_id = :m"), ids)
+    ).scalar()
+    if found is None:
+        inserted = await conn.execute(
+            text(
+                "INSERT INTO messages_search_docs (message_id, chat_id, sender_id) "
+                "VALUES (:m, :c, :s) RETURNING id"
+            ),
+            ids,
+        )
+        found = inserted.scalar_one()
+    else:
+        await conn.execute(text("DELETE FROM messages_search_fts WHERE rowid = :r"), {"r": found})
+    await conn.execute(
+        text("INSERT INTO messages_search_fts (rowid, body) VALUES (:r, :b)"),
+        {"r": found, "b": body},
+    )
+
+
+async def remove(conn: AsyncConnection, message_id: UUID) -> None:
+    """Take one message out of the index (its stems with it, see README on deletes)."""
+    params = {"m": key(conn, message_id)}
+    if is_sqlite(conn):
+        found = (
+            await conn.execute(
+                text("SELECT id FROM messages_search_docs WHERE message_id = :m"), params
+            )
+        ).scalar()
+        if found is None:
+            return
+        await conn.execute(text("DELETE FROM messages_search_fts WHERE rowid = :r"), {"r": found})
+        # FTS5 records a delete as a marker in a new segment; merging now folds it into the
+        # old segments, so the deleted stems do not wait for the next automatic merge.
+        await conn.execute(
+            text("INSERT INTO messages_search_fts (messages_search_fts, rank) VALUES ('merge', 64)")
+        )
+    await conn.execute(text("DELETE FROM messages_search_docs WHERE message_id = :m"), params)

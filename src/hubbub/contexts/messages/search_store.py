@@ -1,0 +1,114 @@
+"""SqlSearchStore: queries over the search index and the indexer's writes (both engines)."""
+
+from uuid import UUID
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hubbub.contexts.messages import search_index
+from hubbub.contexts.messages.search_index import is_sqlite, key
+from hubbub.contexts.messages.tables import messages
+from hubbub.infra.db import Database
+
+Hit = tuple[UUID, float]
+"""(message id, score): a higher score ranks first."""
+
+
+class SqlSearchStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def index(self, message_ids: list[UUID]) -> None:
+        """(Re-)index these messages as they are now, in one transaction; deleted ones are
+        skipped. The message rows are locked (PostgreSQL) or the writer is (SQLite) while
+        reading them, so a delete committing meanwhile cannot be undone by a stale write."""
+        async with self._db.write(notify=False) as conn:
+            rows = (
+                await conn.execute(
+                    select(messages.c.id, messages.c.chat_id, messages.c.sender_id, messages.c.text)
+                    .where(messages.c.id.in_(message_ids), messages.c.deleted_at.is_(None))
+                    .order_by(messages.c.id)
+                    .with_for_update()
+                )
+            ).all()
+            for row in rows:
+                await search_index.put(conn, row.id, row.chat_id, row.sender_id, row.text)
+
+    async def search(
+        self,
+        stems: list[str],
+        *,
+        chat_ids: list[UUID],
+        sender_id: UUID | None,
+        limit: int,
+        after: Hit | None,
+    ) -> list[Hit]:
+        """Messages of `chat_ids` holding every stem, best first, after the `after` hit."""
+        if not chat_ids or not stems:
+            return []
+        async with self._db.read() as conn:
+            if is_sqlite(conn):
+                return await _search_sqlite(conn, stems, chat_ids, sender_id, limit, after)
+            return await _search_postgres(conn, stems, chat_ids, sender_id, limit, after)
+
+
+async def _search_sqlite(
+    conn: AsyncConnection,
+    stems: list[str],
+    chat_ids: list[UUID],
+    sender_id: UUID | None,
+    limit: int,
+    after: Hit | None,
+) -> list[Hit]:
+    # bm25 is lower for better matches: the score handed out is its negation.
+    where = ["messages_search_fts MATCH :q", "d.chat_id IN :chats"]
+    params: dict[str, object] = {
+        "q": " ".join(f'"{s}"' for s in stems),
+        "chats": [key(conn, c) for c in chat_ids],
+        "n": limit,
+    }
+    if sender_id is not None:
+        where.append("d.sender_id = :sender")
+        params["sender"] = key(conn, sender_id)
+    if after is not None:
+        where.append(
+            "(-bm25(messages_search_fts) < :score OR "
+            "(-bm25(messages_search_fts) = :score AND d.message_id < :mid))"
+        )
+        params |= {"score": after[1], "mid": key(conn, after[0])}
+    statement = text(
+        "SELECT d.message_id, -bm25(messages_search_fts) AS score "
+        "FROM messages_search_fts JOIN messages_search_docs AS d "
+        "ON d.id = messages_search_fts.rowid "
+        f"WHERE {' AND '.join(where)} "
+        "ORDER BY score DESC, d.message_id DESC LIMIT :n"
+    ).bindparams(bindparam("chats", expanding=True))
+    rows = (await conn.execute(statement, params)).all()
+    return [(UUID(hex=row[0]), float(row[1])) for row in rows]
+
+
+async def _search_postgres(
+    conn: AsyncConnection,
+    stems: list[str],
+    chat_ids: list[UUID],
+    sender_id: UUID | None,
+    limit: int,
+    after: Hit | None,
+) -> list[Hit]:
+    rank = "ts_rank(d.body, q.query)::float8"
+    where = ["d.body @@ q.query", "d.chat_id IN :chats"]
+    params: dict[str, object] = {"q": " ".join(stems), "chats": chat_ids, "n": limit}
+    if sender_id is not None:
+        where.append("d.sender_id = :sender")
+        params["sender"] = sender_id
+    if after is not None:
+        where.append(f"({rank} < :score OR ({rank} = :score AND d.message_id < :mid))")
+        params |= {"score": after[1], "mid": after[0]}
+    statement = text(
+        f"SELECT d.message_id, {rank} AS score "
+        "FROM messages_search_docs AS d, plainto_tsquery('simple', :q) AS q(query) "
+        f"WHERE {' AND '.join(where)} "
+        "ORDER BY score DESC, d.message_id DESC LIMIT :n"
+    ).bindparams(bindparam("chats", expanding=True))
+    rows = (await conn.execute(statement, params)).all()
+    return [(row[0], float(row[1])) for row in rows]
