@@ -24,6 +24,7 @@ from hubbub.contexts.messages.wiring import local_messages, search_indexer
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users import UsersApi
 from hubbub.contexts.users.wiring import local_users
+from hubbub.infra.blobs import S3Settings, blob_store_from
 from hubbub.infra.bus import bus_from_url
 from hubbub.infra.cache import cache_from
 from hubbub.infra.db import Database
@@ -37,7 +38,7 @@ from hubbub.infra.ratelimit.memory import DAY
 from hubbub.infra.redis import redis_client, redis_ping
 from hubbub.kernel.clock import Clock, SystemClock
 from hubbub.kernel.ids import new_id
-from hubbub.kernel.ports import Bus, Cache, Fanout, Presence, RateLimit
+from hubbub.kernel.ports import BlobStore, Bus, Cache, Fanout, Presence, RateLimit
 from hubbub.roles import ROLES, Role
 from hubbub.settings import Settings
 
@@ -57,6 +58,7 @@ class Contexts:
     chats: LocalChatsApi
     messages: LocalMessagesApi
     assistant: LocalAssistantApi
+    blobs: BlobStore
 
 
 @dataclass
@@ -128,6 +130,7 @@ class Container:
             # rows stay for the next start.
             await self.contexts.messages.close()
             await self.contexts.fanout.stop()
+            await self.contexts.blobs.close()
         limiters = self.frontend.limiters if self.frontend is not None else ()
         if self.assistant is not None:
             await self.assistant.provider.stop()
@@ -179,7 +182,11 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     relay = None
     if chosen.relays_outbox and bus is not None:
         relay = OutboxRelay(db, bus, poll_seconds=settings.outbox_poll_seconds)
-    contexts = _contexts(settings, db, redis, clock) if runs_contexts else None
+    contexts = (
+        _contexts(settings, db, redis, clock, serves_clients=chosen.serves_clients)
+        if runs_contexts
+        else None
+    )
     frontend = None
     if chosen.serves_clients and contexts is not None:
         frontend = _frontend(settings, db, contexts, clock)
@@ -205,7 +212,9 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     )
 
 
-def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Clock) -> Contexts:
+def _contexts(
+    settings: Settings, db: Database, redis: Redis | None, clock: Clock, *, serves_clients: bool
+) -> Contexts:
     # One id per process names it to the other gateways (fan-out origin, presence entries,
     # connection ids).
     instance = new_id().hex[-12:]
@@ -218,17 +227,33 @@ def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     cache = cache_from(redis, namespace=namespace)
     users = local_users(db=db, presence=presence, clock=clock, cache=cache)
     chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
+    blobs = blob_store_from(
+        settings.blob_url,
+        data_dir=Path(settings.data_dir),
+        s3=S3Settings(
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        ),
+    )
     messages = local_messages(
         db=db,
         users=users,
         membership=chats,
         live=hub,
         clock=clock,
+        blobs=blobs,
+        # Signed file links are for clients; a worker (the assistant) needs no JWT secret.
+        file_link_secret=jwt_secret(settings) if serves_clients else None,
+        file_link_seconds=settings.file_link_seconds,
+        file_max_bytes=settings.file_max_bytes,
         edit_window_seconds=settings.message_edit_window_seconds,
     )
     chats.bind_activity(messages)
     assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
     return Contexts(
+        blobs=blobs,
         instance=instance,
         fanout=fanout,
         presence=presence,

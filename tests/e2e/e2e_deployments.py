@@ -5,6 +5,7 @@ whoever talks through `a` and whoever listens on `b` cross processes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from e2e_api import http_client
 from e2e_cluster import running_cluster
 from e2e_server import ServerProcess, running_server
 from e2e_ws import WsClient, open_ws
+
+from s3_server import running_s3_server
 
 
 @dataclass
@@ -38,12 +41,20 @@ class Doors:
 
 
 def running_deployment(kind: str, workdir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    """(first gateway, second gateway) of the deployment `kind`."""
+    """(first gateway, second gateway) of the deployment `kind`. Scaled out, shared files go
+    to an S3-compatible server (moto's server mode) that both gateways use."""
     if kind == "sqlite":
         with running_server(workdir / "data") as server:
             yield server, server
-    else:
-        with running_cluster(workdir, gateways=2, indexers=1) as cluster:
+        return
+    with running_s3_server() as endpoint:
+        env = {
+            "HUBBUB_BLOB_URL": f"s3://hubbub-{uuid.uuid4().hex[:10]}",
+            "HUBBUB_S3_ENDPOINT_URL": endpoint,
+            "HUBBUB_S3_ACCESS_KEY_ID": "test",
+            "HUBBUB_S3_SECRET_ACCESS_KEY": "test",
+        }
+        with running_cluster(workdir, gateways=2, indexers=1, env=env) as cluster:
             yield cluster.gateways[0], cluster.gateways[1]
 
 

@@ -17,6 +17,8 @@ from hubbub.bootstrap import Container
 from hubbub.contexts.assistant.routes import router as assistant_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
+from hubbub.contexts.messages.files_routes import UPLOAD_PATH
+from hubbub.contexts.messages.files_routes import router as files_router
 from hubbub.contexts.messages.routes import router as messages_router
 from hubbub.contexts.messages.search_routes import router as search_router
 from hubbub.contexts.realtime.routes import WebSocketEndpoint
@@ -48,8 +50,14 @@ def create_app(container: Container) -> FastAPI:
     for router in (auth_router, users_router, chats_router, messages_router, assistant_router):
         app.include_router(router)
     app.include_router(search_router)
+    app.include_router(files_router)
     mount_web(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.http_max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=container.settings.http_max_body_bytes,
+        upload_path=UPLOAD_PATH,
+        upload_max_bytes=container.settings.file_max_bytes,
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -102,6 +102,19 @@ class PostResult(BaseModel):
     created: bool  # False when a retry returned the original
 
 
+class FilePage(BaseModel):
+    files: list[FileView]
+    has_more: bool
+
+
+class Download(BaseModel):
+    """The bytes behind a signed file link."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
 class SearchHit(BaseModel):
     message: MessageView
     highlight: str = Field(
@@ -125,12 +138,32 @@ class MessagesApi(Protocol):
         origin: str | None = None,
         ai_generated: bool = False,
         reply_to: UUID | None = None,
+        file_ids: tuple[UUID, ...] = (),
     ) -> PostResult:
         """Store a message (or return the original for a repeated request_id) and fan it out.
 
         `origin` names the sending connection, which gets `message_sent` instead of
-        `new_message`. `reply_to` must be a message of the same chat.
+        `new_message`. `reply_to` must be a message of the same chat; `file_ids` the
+        sender's own uploads to the chat, not sent yet (then the text may be empty).
         """
+        ...
+
+    async def upload_file(
+        self, *, user_id: UUID, chat_id: UUID, name: str, declared_type: str | None, data: bytes
+    ) -> FileView:
+        """Store a file for a message of the uploader in this chat."""
+        ...
+
+    async def chat_files(
+        self, *, user_id: UUID, chat_id: UUID, limit: int, before_id: UUID | None
+    ) -> FilePage:
+        """Files of the chat's messages, newest first."""
+        ...
+
+    async def download(
+        self, *, file_id: UUID, variant: str, expires: int, signature: str
+    ) -> Download:
+        """The file (or thumbnail) behind a signed link."""
         ...
 
     async def edit(

@@ -51,6 +51,8 @@ class WriteMessages:
     events: list[MessagePosted]
     mentions: list[tuple[UUID, UUID, int]] = field(default_factory=list)
     """(chat, mentioned member, seq): empty unless a message mentions someone."""
+    attachments: list[tuple[UUID, UUID]] = field(default_factory=list)
+    """(file, message): uploaded files the messages carry."""
 
 
 Step = FindExisting | BumpHeads | WriteMessages
@@ -81,6 +83,7 @@ def append_plan(drafts: list[Draft], now: datetime) -> AppendPlan:
     ids = {chat_id: [new_id() for _ in group] for chat_id, group in by_chat.items()}
     written: dict[int, MessageView] = {}
     mentions: list[tuple[UUID, UUID, int]] = []
+    attachments: list[tuple[UUID, UUID]] = []
     if ids:
         heads = [(chat_id, len(ids[chat_id]), ids[chat_id][-1]) for chat_id in sorted(ids)]
         last_seqs: dict[UUID, int] = yield BumpHeads(heads)
@@ -98,13 +101,16 @@ def append_plan(drafts: list[Draft], now: datetime) -> AppendPlan:
                     request_id=draft.request_id,
                 ).replying_to(draft.reply_to)
                 mentions.extend((chat_id, user, first + offset) for user in draft.mentions)
+                attachments.extend((file_id, message_id) for file_id in draft.file_ids)
     views = list(written.values())
     if views:
         newest: dict[tuple[UUID, UUID], int] = {}
         for v in views:
             newest[v.chat_id, v.sender_id] = max(newest.get((v.chat_id, v.sender_id), 0), v.seq)
         cursors = [(chat, sender, newest[chat, sender]) for chat, sender in sorted(newest)]
-        yield WriteMessages(views, cursors, [MessagePosted.of(v) for v in views], mentions)
+        yield WriteMessages(
+            views, cursors, [MessagePosted.of(v) for v in views], mentions, attachments
+        )
     by_key = {(v.chat_id, v.sender_id, v.request_id): v for v in views if v.request_id is not None}
     results: Results = []
     for draft in drafts:

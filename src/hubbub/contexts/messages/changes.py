@@ -14,6 +14,7 @@ import structlog
 
 from hubbub.contexts.messages import model
 from hubbub.contexts.messages.api import MessageView
+from hubbub.contexts.messages.files import ChatFiles
 from hubbub.contexts.messages.ports import Change, ChangeKind, ChangeStore, Membership, MessageStore
 from hubbub.contexts.messages.store_reads import for_reader
 from hubbub.kernel.clock import Clock
@@ -40,7 +41,9 @@ class MessageChanges:
         live: LiveEvents,
         clock: Clock,
         edit_window_seconds: float,
+        files: ChatFiles | None = None,
     ) -> None:
+        self._files = files
         self._messages = messages
         self._changes = changes
         self._membership = membership
@@ -103,6 +106,12 @@ class MessageChanges:
 
     async def _apply(self, change: Change, reader: UUID) -> MessageView:
         outcome = await self._changes.apply(change, self._clock.now())
+        if outcome.forgotten_blobs and self._files is not None:
+            try:
+                await self._files.forget(outcome.forgotten_blobs)
+            except Exception:
+                # The rows are gone, so nobody can reach these bytes; log for a sweep.
+                log.exception("file_blob_delete_failed", blobs=len(outcome.forgotten_blobs))
         if outcome.change_seq is not None:
             frame: dict[str, Any] = {
                 "type": "message_updated",

@@ -25,6 +25,7 @@ class Draft:
     ai_generated: bool
     reply_to: UUID | None = None
     mentions: tuple[UUID, ...] = ()  # members of a room the text mentions by @username
+    file_ids: tuple[UUID, ...] = ()  # uploaded files the message carries
 
     @property
     def idempotency_key(self) -> tuple[UUID, UUID, str] | None:
@@ -33,12 +34,12 @@ class Draft:
         return (self.chat_id, self.sender_id, self.request_id)
 
 
-def check_text(text: object) -> str:
-    """The trimmed text, 1–4096 characters."""
+def check_text(text: object, *, allow_empty: bool = False) -> str:
+    """The trimmed text, 1–4096 characters (0 allowed for a message that carries files)."""
     if not isinstance(text, str):
         raise Invalid("text: must be a string", code="invalid_text")
     trimmed = text.strip()
-    if not trimmed:
+    if not trimmed and not allow_empty:
         raise Invalid("text: must not be empty", code="invalid_text")
     if len(trimmed) > TEXT_MAX:
         raise Invalid(f"text: at most {TEXT_MAX} characters", code="text_too_long")

@@ -1,6 +1,6 @@
 """What the messages context needs."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 from uuid import UUID
@@ -59,6 +59,7 @@ class Change:
 class ChangeOutcome:
     message: MessageView  # as it is now (reactions without `me`)
     change_seq: int | None  # None when nothing changed (a reaction already there or gone)
+    forgotten_blobs: list[str] = field(default_factory=list)  # a deleted message's files
 
 
 class ChangeStore(Protocol):

@@ -20,6 +20,9 @@ class MessageCreate(BaseModel):
     text: str = Field(max_length=100_000)
     request_id: str | None = Field(default=None, max_length=100)
     reply_to: UUID | None = Field(default=None, description="The message this one answers")
+    file_ids: list[UUID] = Field(
+        default_factory=list, max_length=10, description="Your uploads to this chat to send"
+    )
 
 
 class MessageEdit(BaseModel):
@@ -52,6 +55,7 @@ async def post_message(
         text=body.text,
         request_id=body.request_id,
         reply_to=body.reply_to,
+        file_ids=tuple(body.file_ids),
     )
     response.status_code = 201 if result.created else 200
     return result.message

@@ -7,6 +7,9 @@ import structlog
 from hubbub.contexts.messages import model
 from hubbub.contexts.messages.api import (
     ChatActivity,
+    Download,
+    FilePage,
+    FileView,
     MessagePage,
     MessageView,
     PostResult,
@@ -14,6 +17,7 @@ from hubbub.contexts.messages.api import (
     SearchPage,
 )
 from hubbub.contexts.messages.changes import MessageChanges
+from hubbub.contexts.messages.files import ChatFiles
 from hubbub.contexts.messages.mentions import UserDirectory, mentioned_members
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.ports import ChangeStore, Membership, MessageStore
@@ -28,8 +32,9 @@ from hubbub.kernel.ports import LiveEvents
 log = structlog.get_logger(__name__)
 
 
-Submitted = tuple[Draft, str | None, ReplyPreview | None]
-"""A checked draft, the sending connection and the preview of the message it answers."""
+Submitted = tuple[Draft, str | None, dict[str, object]]
+"""A checked draft, the sending connection and what the stored message carries besides its
+row (the preview of the message it answers, its files)."""
 
 
 class LocalMessagesApi:
@@ -43,6 +48,7 @@ class LocalMessagesApi:
         clock: Clock,
         users: UserDirectory,
         search: MessageSearch | None = None,
+        files: ChatFiles | None = None,
         edit_window_seconds: float = 48 * 3600,
     ) -> None:
         self._store = store
@@ -60,12 +66,14 @@ class LocalMessagesApi:
             live=live,
             clock=clock,
             edit_window_seconds=edit_window_seconds,
+            files=files,
         )
         self.edit = self._changes.edit
         self.delete = self._changes.delete
         self.react = self._changes.react
         self.changed_since = self._changes.changed_since
         self._search = search
+        self._files = files
 
     async def search(
         self,
@@ -99,9 +107,10 @@ class LocalMessagesApi:
         origin: str | None = None,
         ai_generated: bool = False,
         reply_to: UUID | None = None,
+        file_ids: tuple[UUID, ...] = (),
     ) -> PostResult:
         """Check, store (sharing a transaction with concurrent sends), then fan out."""
-        text = model.check_text(text)
+        text = model.check_text(text, allow_empty=bool(file_ids))
         request_id = model.check_request_id(request_id)
         await self._membership.check_member(chat_id=chat_id, user_id=sender_id)
         mentioned: tuple[UUID, ...] = ()
@@ -113,6 +122,12 @@ class LocalMessagesApi:
                 users=self._users,
                 chats=self._membership,
             )
+        preview = await self._reply_preview(chat_id, reply_to) if reply_to else None
+        attached: list[FileView] = []
+        if file_ids:
+            attached = await self._file_service().check_attachable(
+                user_id=sender_id, chat_id=chat_id, file_ids=tuple(dict.fromkeys(file_ids))
+            )
         draft = Draft(
             chat_id=chat_id,
             sender_id=sender_id,
@@ -121,12 +136,49 @@ class LocalMessagesApi:
             ai_generated=ai_generated,
             reply_to=reply_to,
             mentions=mentioned,
+            file_ids=tuple(f.id for f in attached),
         )
-        preview = await self._reply_preview(chat_id, reply_to) if reply_to else None
-        message, created = await self._writer.submit((draft, origin, preview))
-        if not created and message.reply_to_id is not None:
+        extras: dict[str, object] = {}
+        if preview is not None:
+            extras["reply_to"] = preview
+        if attached:
+            extras["files"] = [f.model_copy(update={"message_id": None}) for f in attached]
+        message, created = await self._writer.submit((draft, origin, extras))
+        if not created and (message.reply_to_id is not None or file_ids):
             message = await self._store.get(chat_id, message.id) or message  # with extras
         return PostResult(message=for_reader(message, sender_id), created=created)
+
+    def _file_service(self) -> ChatFiles:
+        if self._files is None:
+            raise Unavailable("files are not set up in this process", code="files_unavailable")
+        return self._files
+
+    async def upload_file(
+        self, *, user_id: UUID, chat_id: UUID, name: str, declared_type: str | None, data: bytes
+    ) -> FileView:
+        """Store a file for a message of the uploader in this chat (see files.py)."""
+        return await self._file_service().upload(
+            user_id=user_id, chat_id=chat_id, name=name, declared_type=declared_type, data=data
+        )
+
+    async def chat_files(
+        self, *, user_id: UUID, chat_id: UUID, limit: int, before_id: UUID | None
+    ) -> FilePage:
+        """Files of the chat's messages, newest first."""
+        page, more = await self._file_service().of_chat(
+            user_id=user_id, chat_id=chat_id, limit=limit, before_id=before_id
+        )
+        return FilePage(files=page, has_more=more)
+
+    async def download(
+        self, *, file_id: UUID, variant: str, expires: int, signature: str
+    ) -> Download:
+        """The bytes behind a signed link."""
+        stored, data = await self._file_service().download(
+            file_id=file_id, variant=variant, expires=expires, signature=signature
+        )
+        content_type = stored.content_type if variant == "original" else "image/png"
+        return Download(name=stored.name, content_type=content_type, data=data)
 
     async def _reply_preview(self, chat_id: UUID, reply_to: UUID) -> ReplyPreview:
         """The preview of the message a reply answers, which must be in the same chat."""
@@ -143,11 +195,16 @@ class LocalMessagesApi:
         results = await self._store.append([draft for draft, _, _ in batch], self._clock.now())
         WRITE_BATCH_SIZE.observe(len(batch))
         # Committed: fan out here, in seq order, before any caller can send its ack.
-        for index, ((_, origin, preview), (message, created)) in enumerate(
+        for index, ((_, origin, extras), (message, created)) in enumerate(
             zip(batch, results, strict=True)
         ):
-            if created and preview is not None:
-                message = message.model_copy(update={"reply_to": preview})
+            if created and extras:
+                if "files" in extras:
+                    extras["files"] = [
+                        f.model_copy(update={"message_id": message.id})
+                        for f in extras["files"]  # type: ignore[attr-defined]
+                    ]
+                message = message.model_copy(update=extras)
                 results[index] = (message, created)
             if created:
                 MESSAGES_SENT.inc()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,17 +34,19 @@ from hubbub.contexts.messages.batch import (
     run_plan,
     run_plan_async,
 )
+from hubbub.contexts.messages.file_links import FileLinks
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.store_pg import PgAppendSteps
 from hubbub.contexts.messages.store_reads import decorate, view_of
-from hubbub.contexts.messages.tables import cursors, heads, mentions, messages
+from hubbub.contexts.messages.tables import cursors, files, heads, mentions, messages
 from hubbub.infra.db import Database
 from hubbub.infra.db.outbox import add_to_outbox
 
 
 class SqlMessageStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, links: FileLinks | None = None) -> None:
         self._db = db
+        self._links = links  # signs the links of attached files (none: files not shown)
         self._insert = sqlite_insert if db.is_sqlite else pg_insert
 
     async def append(self, drafts: list[Draft], now: datetime) -> Results:
@@ -98,6 +101,12 @@ class SqlMessageStore:
             )
         )
         add_to_outbox(conn, step.events)
+        for file_id, message_id in step.attachments:
+            conn.execute(
+                update(files)
+                .where(files.c.id == file_id, files.c.message_id.is_(None))
+                .values(message_id=message_id)
+            )
         if step.mentions:  # only messages that mention someone pay for this
             conn.execute(
                 insert(mentions),
@@ -126,7 +135,7 @@ class SqlMessageStore:
             row = (await conn.execute(query)).first()
             if row is None:
                 return None
-            [view] = await decorate(conn, [_view(row._mapping)])
+            [view] = await decorate(conn, [_view(row._mapping)], self._links)
         return view
 
     async def get_many(self, message_ids: list[UUID]) -> list[MessageView]:
@@ -135,7 +144,7 @@ class SqlMessageStore:
         query = select(messages).where(messages.c.id.in_(message_ids))
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).all()
-            return await decorate(conn, [_view(r._mapping) for r in rows])
+            return await decorate(conn, [_view(r._mapping) for r in rows], self._links)
 
     async def page(
         self, chat_id: UUID, *, below_seq: int | None, above_seq: int | None, limit: int
@@ -149,7 +158,7 @@ class SqlMessageStore:
             query = query.order_by(messages.c.seq.desc())
         async with self._db.read() as conn:
             rows = (await conn.execute(query.limit(limit))).all()
-            views = await decorate(conn, [_view(r._mapping) for r in rows])
+            views = await decorate(conn, [_view(r._mapping) for r in rows], self._links)
         return views if above_seq is not None else views[::-1]
 
     async def last_seq(self, chat_id: UUID) -> int:

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hubbub.contexts.messages import search_index
 from hubbub.contexts.messages.api import MessageView
 from hubbub.contexts.messages.events import MessageChanged
+from hubbub.contexts.messages.file_links import FileLinks
 from hubbub.contexts.messages.ports import Change, ChangeOutcome
 from hubbub.contexts.messages.store_reads import decorate, view_of
-from hubbub.contexts.messages.tables import heads, messages, reactions
+from hubbub.contexts.messages.tables import files, heads, messages, reactions
 from hubbub.infra.db import Database
 from hubbub.infra.db.outbox import add_to_outbox_async
 from hubbub.kernel.errors import Conflict, NotFound
@@ -32,9 +33,16 @@ class _Unchanged(Exception):
 
 
 class SqlChangeStore:
-    def __init__(self, db: Database, *, on_deleted: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        on_deleted: Callable[[], None] | None = None,
+        links: FileLinks | None = None,
+    ) -> None:
         self._db = db
         self._on_deleted = on_deleted
+        self._links = links
 
     async def apply(self, change: Change, now: datetime) -> ChangeOutcome:
         """Apply one change in one transaction; see the module docstring."""
@@ -73,11 +81,20 @@ class SqlChangeStore:
         if row.deleted_at is not None:
             raise Conflict("the message was deleted", code="message_deleted")
         values: dict[str, Any] = {"change_seq": change_seq, "changed_after_seq": last_seq}
+        blobs: list[str] = []
         if change.kind == "edited":
             values |= {"text": change.text, "edited_at": now}
         elif change.kind == "deleted":
             values |= {"text": "", "deleted_at": now}
             await conn.execute(delete(reactions).where(reactions.c.message_id == row.id))
+            gone = (
+                await conn.execute(
+                    delete(files)
+                    .where(files.c.message_id == row.id)
+                    .returning(files.c.blob_key, files.c.thumbnail_key)
+                )
+            ).all()
+            blobs = [key for pair in gone for key in pair if key]
         else:
             await self._react(conn, change, now)
         await conn.execute(update(messages).where(messages.c.id == row.id).values(**values))
@@ -105,7 +122,7 @@ class SqlChangeStore:
                 )
             ],
         )
-        return ChangeOutcome(message=current, change_seq=change_seq)
+        return ChangeOutcome(message=current, change_seq=change_seq, forgotten_blobs=blobs)
 
     async def _react(self, conn: AsyncConnection, change: Change, now: datetime) -> None:
         assert change.emoji is not None
@@ -140,7 +157,7 @@ class SqlChangeStore:
         ).first()
         if row is None:
             raise NotFound("no such message in this chat", code="message_not_found")
-        [view] = await decorate(conn, [view_of(row._mapping)])
+        [view] = await decorate(conn, [view_of(row._mapping)], self._links)
         return view
 
     async def changed_since(
@@ -158,5 +175,5 @@ class SqlChangeStore:
         query = query.order_by(messages.c.change_seq).limit(limit)
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).all()
-            views = await decorate(conn, [view_of(r._mapping) for r in rows])
+            views = await decorate(conn, [view_of(r._mapping) for r in rows], self._links)
         return [(int(r.change_seq), v) for r, v in zip(rows, views, strict=True)]

@@ -37,6 +37,12 @@ SELECT * FROM unnest(
   $8::text[], $9::uuid[])
 """
 
+ATTACH_FILES = """
+UPDATE messages_files AS f SET message_id = a.message_id
+FROM unnest($1::uuid[], $2::uuid[]) AS a(file_id, message_id)
+WHERE f.id = a.file_id AND f.message_id IS NULL
+"""
+
 INSERT_MENTIONS = """
 INSERT INTO messages_mentions (chat_id, user_id, seq)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[])
@@ -93,6 +99,8 @@ class PgAppendSteps:
             (r["topic"], r["key"], r["payload"], r["created_at"]) for r in outbox_rows(step.events)
         ]
         await self._conn.execute(INSERT_OUTBOX, *_columns(events, 4))
+        if step.attachments:  # only messages that carry files pay for this
+            await self._conn.execute(ATTACH_FILES, *_columns(step.attachments, 2))
         if step.mentions:  # only messages that mention someone pay for this
             await self._conn.execute(INSERT_MENTIONS, *_columns(step.mentions, 3))
 

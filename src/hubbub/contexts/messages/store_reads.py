@@ -9,8 +9,9 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hubbub.contexts.messages.api import MessageView, ReactionCount, ReplyPreview
-from hubbub.contexts.messages.tables import messages, reactions
+from hubbub.contexts.messages.api import FileView, MessageView, ReactionCount, ReplyPreview
+from hubbub.contexts.messages.file_links import FileLinks
+from hubbub.contexts.messages.tables import files, messages, reactions
 
 PREVIEW_CHARS = 100
 
@@ -43,14 +44,26 @@ def preview_of(view: MessageView) -> ReplyPreview:
     )
 
 
-async def decorate(conn: AsyncConnection, views: list[MessageView]) -> list[MessageView]:
-    """`views` with their reply previews and reactions (`me` false: see `for_reader`)."""
+async def decorate(
+    conn: AsyncConnection, views: list[MessageView], links: FileLinks | None = None
+) -> list[MessageView]:
+    """`views` with their reply previews, reactions (`me` false: see `for_reader`) and, when
+    `links` can sign their URLs, files."""
     if not views:
         return views
     live_ids = [v.id for v in views if not v.deleted]
     counts: dict[UUID, list[ReactionCount]] = {}
+    attached: dict[UUID, list[FileView]] = defaultdict(list)
     if live_ids:
         counts = await _reactions(conn, live_ids)
+        if links is not None:
+            query = (
+                select(files)
+                .where(files.c.message_id.in_(live_ids))
+                .order_by(files.c.created_at, files.c.id)
+            )
+            for row in (await conn.execute(query)).all():
+                attached[row.message_id].append(file_view(row._mapping, links))
     targets = {v.reply_to_id for v in views if v.reply_to_id is not None}
     previews: dict[UUID, ReplyPreview] = {}
     if targets:
@@ -61,6 +74,8 @@ async def decorate(conn: AsyncConnection, views: list[MessageView]) -> list[Mess
         extras: dict[str, Any] = {}
         if view.id in counts:
             extras["reactions"] = counts[view.id]
+        if view.id in attached:
+            extras["files"] = attached[view.id]
         if view.reply_to_id is not None and view.reply_to_id in previews:
             extras["reply_to"] = previews[view.reply_to_id]
         out.append(view.model_copy(update=extras) if extras else view)
@@ -84,6 +99,24 @@ async def _reactions(conn: AsyncConnection, ids: list[UUID]) -> dict[UUID, list[
         ]
         for message_id, by_emoji in grouped.items()
     }
+
+
+def file_view(row: Any, links: FileLinks) -> FileView:
+    """A stored file with fresh signed links."""
+    return FileView(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        uploader_id=row["uploader_id"],
+        name=row["name"],
+        content_type=row["content_type"],
+        size=row["size"],
+        width=row["width"],
+        height=row["height"],
+        url=links.url(row["id"]),
+        thumbnail_url=links.url(row["id"], "thumbnail") if row["thumbnail_key"] else None,
+        created_at=row["created_at"],
+    )
 
 
 def for_reader(view: MessageView, reader: UUID) -> MessageView:

@@ -80,3 +80,24 @@ mentions = Table(
     Column("seq", Integer, primary_key=True),
     Index("ix_messages_mentions_user_id_chat_id", "user_id", "chat_id", "seq"),
 )
+
+# Files shared in chats. A file is uploaded first (message_id null) and attached to the
+# message that names it, in that message's transaction; deleting the message deletes it.
+files = Table(
+    "messages_files",
+    metadata,
+    Column("id", uuid_column_type(), primary_key=True),
+    Column("chat_id", uuid_column_type(), nullable=False),
+    Column("uploader_id", uuid_column_type(), nullable=False),
+    Column("message_id", uuid_column_type(), nullable=True),
+    Column("name", String(255), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("blob_key", String(200), nullable=False),
+    Column("thumbnail_key", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_messages_files_chat_id_message_id", "chat_id", "message_id"),
+    Index("ix_messages_files_message_id", "message_id"),
+)

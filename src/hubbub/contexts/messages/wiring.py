@@ -3,6 +3,9 @@
 from uuid import UUID
 
 from hubbub.contexts.messages.consumers import SearchIndexer
+from hubbub.contexts.messages.file_links import FileLinks
+from hubbub.contexts.messages.files import ChatFiles
+from hubbub.contexts.messages.files_store import SqlFileStore
 from hubbub.contexts.messages.ports import Membership
 from hubbub.contexts.messages.search import MessageSearch
 from hubbub.contexts.messages.search_store import SqlSearchStore
@@ -12,7 +15,7 @@ from hubbub.contexts.messages.store_changes import SqlChangeStore
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.ports import LiveEvents
+from hubbub.kernel.ports import BlobStore, LiveEvents
 
 
 class UsersDirectory:
@@ -37,15 +40,31 @@ def local_messages(
     membership: Membership,
     live: LiveEvents,
     clock: Clock,
+    blobs: BlobStore,
+    file_link_secret: str | None,
+    file_link_seconds: float = 900,
+    file_max_bytes: int = 10 * 1024 * 1024,
     edit_window_seconds: float = 48 * 3600,
 ) -> LocalMessagesApi:
     """The messages context running in this process on `db`."""
-    store = SqlMessageStore(db)
+    links = files = None
+    if file_link_secret is not None:  # a process serving clients: files with signed links
+        links = FileLinks(secret=file_link_secret, ttl_seconds=file_link_seconds, clock=clock)
+        files = ChatFiles(
+            store=SqlFileStore(db),
+            blobs=blobs,
+            links=links,
+            membership=membership,
+            clock=clock,
+            max_bytes=file_max_bytes,
+        )
+    store = SqlMessageStore(db, links=links)
     search = MessageSearch(index=SqlSearchStore(db), messages=store, membership=membership)
     return LocalMessagesApi(
         store=store,
         search=search,
-        changes=SqlChangeStore(db, on_deleted=db.forget_deleted),
+        files=files,
+        changes=SqlChangeStore(db, on_deleted=db.forget_deleted, links=links),
         membership=membership,
         live=live,
         clock=clock,

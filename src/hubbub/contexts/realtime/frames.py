@@ -89,6 +89,18 @@ def optional_id(frame: ClientFrame, name: str) -> UUID | None:
     return found
 
 
+def optional_ids(frame: ClientFrame, name: str, most: int = 10) -> tuple[UUID, ...]:
+    value = frame.body.get(name)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > most:
+        raise Invalid(f"{name}: a list of at most {most} ids", code="invalid_field")
+    found = [parse_id(item) if isinstance(item, str) else None for item in value]
+    if any(item is None for item in found):
+        raise Invalid(f"{name}: not valid ids", code="invalid_field")
+    return tuple(item for item in found if item is not None)
+
+
 def sync_changes(frame: ClientFrame) -> dict[UUID, int]:
     """The optional finer cursor of `sync`: per chat, the last `change_id` seen."""
     changes = frame.body.get("changes")

@@ -191,6 +191,7 @@ class Gateway:
             request_id=request_id,
             origin=conn.id,
             reply_to=frames.optional_id(frame, "reply_to"),
+            file_ids=frames.optional_ids(frame, "file_ids"),
         )
         message = result.message
         self._send(

@@ -1,4 +1,5 @@
-"""messages essentials: edits, deletes, replies, reactions, mentions, muted chats, search (issue 15)
+"""messages essentials (issue 15): edits, deletes, replies, reactions, mentions, muted
+chats, search, files
 
 Revision ID: 0005
 Revises: 0002
@@ -66,6 +67,26 @@ def upgrade() -> None:
         sa.Column("muted", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("chat_id", "user_id", name=op.f("pk_chats_settings")),
     )
+    op.create_table(
+        "messages_files",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("chat_id", sa.Uuid(), nullable=False),
+        sa.Column("uploader_id", sa.Uuid(), nullable=False),
+        sa.Column("message_id", sa.Uuid(), nullable=True),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=True),
+        sa.Column("height", sa.Integer(), nullable=True),
+        sa.Column("blob_key", sa.String(length=200), nullable=False),
+        sa.Column("thumbnail_key", sa.String(length=200), nullable=True),
+        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages_files")),
+    )
+    op.create_index(
+        "ix_messages_files_chat_id_message_id", "messages_files", ["chat_id", "message_id"]
+    )
+    op.create_index("ix_messages_files_message_id", "messages_files", ["message_id"])
     # The search index: engine-specific DDL (see contexts/messages/search_index.py).
     ddl = SQLITE_DDL if op.get_context().dialect.name == "sqlite" else POSTGRES_DDL
     for statement in ddl:
@@ -75,6 +96,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in DROP:
         op.execute(statement)
+    op.drop_table("messages_files")
     op.drop_table("chats_settings")
     op.drop_index("ix_messages_mentions_user_id_chat_id", "messages_mentions")
     op.drop_table("messages_mentions")
