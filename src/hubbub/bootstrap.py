@@ -110,6 +110,8 @@ class Container:
             await self.assistant.consumers.requeue(self.bus)
         if self.relay is not None:
             self.relay.start()
+        if self.indexer is not None:
+            self.indexer.start()
         self.started = True
 
     async def stop(self) -> None:

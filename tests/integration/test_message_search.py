@@ -172,3 +172,15 @@ async def test_indexing_skips_deleted_messages_and_is_idempotent(world: World) -
     await world.index.index([kept.id, kept.id])
 
     assert [r.message.id for r in (await world.find("kiwi")).results] == [kept.id]
+
+
+async def test_catch_up_indexes_everything_then_a_recent_window(world: World) -> None:
+    drafts = [Draft(CHAT, ALICE, f"backlog item {n}", None, False) for n in range(7)]
+    await world.messages.append(drafts, NOW)  # stored before search existed: not indexed
+    assert (await world.find("backlog")).results == []
+
+    assert await world.index.catch_up(batch=3) == 7
+    assert len((await world.find("backlog", limit=50)).results) == 7
+    # Later starts look back a window only (everything here is recent: all again).
+    assert await world.index.catch_up(window_seconds=60) == 7
+    assert await world.index.catch_up(window_seconds=0) <= 7

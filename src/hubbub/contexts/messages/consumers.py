@@ -7,9 +7,12 @@ is now, so a redelivered or late event is harmless. Edits and deletes change the
 their own transaction (store_changes.py), not here.
 """
 
+import asyncio
+import contextlib
 from uuid import UUID
 
 import orjson
+import structlog
 
 from hubbub.contexts.messages.events import MessagePosted
 from hubbub.contexts.messages.search import SearchStore
@@ -18,11 +21,14 @@ from hubbub.kernel.ports import Bus
 
 GROUP = "search"
 
+log = structlog.get_logger(__name__)
+
 
 class SearchIndexer:
     def __init__(self, index: SearchStore) -> None:
         self._index = index
         self._writer: GroupCommitter[UUID, None] = GroupCommitter(self._flush)
+        self._catch_up: asyncio.Task[None] | None = None
 
     def subscribe(self, bus: Bus) -> None:
         """Register the handler (before the bus starts)."""
@@ -36,5 +42,21 @@ class SearchIndexer:
         await self._index.index(sorted(set(message_ids)))
         return [None] * len(message_ids)
 
+    def start(self) -> None:
+        """Catch up in the background (see `SqlSearchStore.catch_up`): the server does not
+        wait for a backfill."""
+        self._catch_up = asyncio.get_running_loop().create_task(self._run_catch_up())
+
+    async def _run_catch_up(self) -> None:
+        try:
+            indexed = await self._index.catch_up()
+            log.info("search_catch_up_done", indexed=indexed)
+        except Exception:
+            log.exception("search_catch_up_failed")
+
     async def close(self) -> None:
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._catch_up
         await self._writer.close()

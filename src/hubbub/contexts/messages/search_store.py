@@ -34,6 +34,36 @@ class SqlSearchStore:
             for row in rows:
                 await search_index.put(conn, row.id, row.chat_id, row.sender_id, row.text)
 
+    async def catch_up(self, *, window_seconds: float = 300, batch: int = 500) -> int:
+        """Index what the bus may not bring: every message when the index is empty (the
+        first start after the upgrade that added search), else the messages of the last
+        `window_seconds` before the newest indexed one (an in-process bus forgets what it
+        held when the process died). Idempotent; returns how many messages it indexed."""
+        async with self._db.read() as conn:
+            newest = (
+                await conn.execute(
+                    text(
+                        "SELECT message_id FROM messages_search_docs "
+                        "ORDER BY message_id DESC LIMIT 1"
+                    )
+                )
+            ).scalar()
+        query = select(messages.c.id).where(messages.c.deleted_at.is_(None))
+        if newest is not None:
+            newest_id = UUID(hex=newest) if isinstance(newest, str) else newest
+            query = query.where(messages.c.id > _uuid7_floor(newest_id, window_seconds))
+        done, last = 0, None
+        while True:
+            page = query if last is None else query.where(messages.c.id > last)
+            async with self._db.read() as conn:
+                ids = list(
+                    (await conn.execute(page.order_by(messages.c.id).limit(batch))).scalars()
+                )
+            if not ids:
+                return done
+            await self.index(ids)
+            done, last = done + len(ids), ids[-1]
+
     async def search(
         self,
         stems: list[str],
@@ -112,3 +142,9 @@ async def _search_postgres(
     ).bindparams(bindparam("chats", expanding=True))
     rows = (await conn.execute(statement, params)).all()
     return [(row[0], float(row[1])) for row in rows]
+
+
+def _uuid7_floor(message_id: UUID, seconds_before: float) -> UUID:
+    """The smallest UUIDv7 of the millisecond `seconds_before` the one in `message_id`."""
+    millis = (message_id.int >> 80) - int(seconds_before * 1000)
+    return UUID(int=(max(millis, 0) << 80) | (0x7 << 76))
