@@ -10,6 +10,8 @@ from hubbub.contexts.messages.search_index import is_sqlite, key
 from hubbub.contexts.messages.tables import messages
 from hubbub.infra.db import Database
 
+MATCH_SCOPE_CHATS = 500  # beyond this many chats, filter by chat after matching
+
 Hit = tuple[UUID, float]
 """(message id, score): a higher score ranks first."""
 
@@ -90,24 +92,28 @@ async def _search_sqlite(
     limit: int,
     after: Hit | None,
 ) -> list[Hit]:
-    # bm25 is lower for better matches: the score handed out is its negation.
+    # bm25 is lower for better matches: the score handed out is its negation. The scope
+    # column (chat and sender tokens) weighs nothing.
+    words = " AND ".join(f'"{s}"' for s in stems)
+    match = f"body : ({words})"
+    if len(chat_ids) <= MATCH_SCOPE_CHATS:
+        match += " AND scope : (" + " OR ".join(f"c{c.hex}" for c in chat_ids) + ")"
+    if sender_id is not None:
+        match += f" AND scope : s{sender_id.hex}"
     where = ["messages_search_fts MATCH :q", "d.chat_id IN :chats"]
     params: dict[str, object] = {
-        "q": " ".join(f'"{s}"' for s in stems),
+        "q": match,
         "chats": [key(conn, c) for c in chat_ids],
         "n": limit,
     }
-    if sender_id is not None:
-        where.append("d.sender_id = :sender")
-        params["sender"] = key(conn, sender_id)
     if after is not None:
         where.append(
-            "(-bm25(messages_search_fts) < :score OR "
-            "(-bm25(messages_search_fts) = :score AND d.message_id < :mid))"
+            "(-bm25(messages_search_fts, 1.0, 0.0) < :score OR "
+            "(-bm25(messages_search_fts, 1.0, 0.0) = :score AND d.message_id < :mid))"
         )
         params |= {"score": after[1], "mid": key(conn, after[0])}
     statement = text(
-        "SELECT d.message_id, -bm25(messages_search_fts) AS score "
+        "SELECT d.message_id, -bm25(messages_search_fts, 1.0, 0.0) AS score "
         "FROM messages_search_fts JOIN messages_search_docs AS d "
         "ON d.id = messages_search_fts.rowid "
         f"WHERE {' AND '.join(where)} "
