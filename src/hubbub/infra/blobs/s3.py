@@ -1,6 +1,7 @@
 """S3BlobStore: an S3-compatible object store through aioboto3 (aiobotocore underneath).
 
-One client per process, opened on first use and kept (a client per call would pay a TLS
+The SDK is imported on first use (it takes a second to import, and the embedded default never
+needs it). One client per process, opened on first use and kept (a client per call would pay a TLS
 handshake and credential resolution each time). The bucket is created on first use when it
 does not exist (convenient for MinIO/moto; on AWS, create it beforehand with the right
 policy and the call is a no-op).
@@ -11,8 +12,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-import aioboto3
-from botocore.exceptions import ClientError
+from hubbub.infra.blobs.s3_client import client_error, new_session
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class S3BlobStore:
     def __init__(self, bucket: str, settings: S3Settings) -> None:
         self._bucket = bucket
         self._settings = settings
-        self._session = aioboto3.Session()
+        self._session: Any = None
         self._stack = contextlib.AsyncExitStack()
         self._client: Any = None
         self._lock = asyncio.Lock()
@@ -37,6 +37,7 @@ class S3BlobStore:
             return self._client
         async with self._lock:
             if self._client is None:
+                self._session = self._session or new_session()
                 client = await self._stack.enter_async_context(
                     self._session.client(
                         "s3",
@@ -53,8 +54,8 @@ class S3BlobStore:
     async def _ensure_bucket(self, client: Any) -> None:
         try:
             await client.head_bucket(Bucket=self._bucket)
-        except ClientError:
-            with contextlib.suppress(ClientError):  # created meanwhile by another process
+        except client_error():
+            with contextlib.suppress(client_error()):  # created meanwhile by another process
                 await client.create_bucket(Bucket=self._bucket)
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -65,8 +66,9 @@ class S3BlobStore:
         s3 = await self._s3()
         try:
             answer = await s3.get_object(Bucket=self._bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        except client_error() as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in ("NoSuchKey", "404"):
                 return None
             raise
         async with answer["Body"] as body:
