@@ -52,7 +52,8 @@ def start_server(data_dir: Path, port: int, src: str | None) -> subprocess.Popen
     if src:
         env["PYTHONPATH"] = src
     command = [sys.executable, "-m", "hubbub", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = (data_dir.parent / "server.log").open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
@@ -146,6 +147,24 @@ async def changes(
     return done
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used so far (robust to other load on the machine,
+    unlike latencies)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def settle(pid: int, wait: float = 120.0) -> None:
+    """Wait until the server is idle: start-up work in the background (the assistant's model
+    loads on a thread) must not be counted against the first round."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(pid) - before < 0.03:
+            return
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
@@ -185,16 +204,18 @@ async def main() -> None:
                     sender = Sender(a_token, chat["id"], ws_url)
                     await sender.open()
                     senders.append((sender, b_token))
-                rows: dict[str, list[tuple[float, float, float, float, int]]] = {
+                rows: dict[str, list[tuple[float, float, float, float, int, float]]] = {
                     "plain": [],
                     "with changes": [],
                 }
                 kinds = ["plain"] if args.no_changes else ["plain", "with changes"]
+                await settle(server.pid)
                 for _ in range(args.rounds):
                     for kind in kinds:
                         for s, _ in senders:
                             s.latencies.clear()
                         start = time.perf_counter()
+                        cpu_before = cpu_seconds(server.pid)
                         jobs = [s.run(args.rate / args.senders, args.seconds) for s, _ in senders]
                         counted = 0
                         if kind == "with changes":
@@ -206,6 +227,7 @@ async def main() -> None:
                             await asyncio.gather(*jobs)
                         await asyncio.sleep(1.0)  # the last acks
                         elapsed = time.perf_counter() - start - 1.0
+                        cpu = cpu_seconds(server.pid) - cpu_before
                         latencies = [x for s, _ in senders for x in s.latencies]
                         rows[kind].append(
                             (
@@ -214,22 +236,32 @@ async def main() -> None:
                                 pct(latencies, 0.95),
                                 pct(latencies, 0.99),
                                 counted,
+                                cpu * 1000 / max(1, len(latencies)),
                             )
                         )
             print(
                 f"send rate asked: {args.rate:.0f} msg/s; changes asked: "
                 f"{args.change_rate:.0f}/s; {args.rounds} rounds of {args.seconds:.0f} s; medians"
             )
-            print("| run | msg/s acked | ack p50 ms | ack p95 ms | ack p99 ms | changes/s done |")
-            print("|---|---|---|---|---|---|")
+            print(
+                "| run | msg/s acked | ack p50 ms | ack p95 ms | ack p99 ms | changes/s done "
+                "| server CPU ms per message |"
+            )
+            print("|---|---|---|---|---|---|---|")
             for kind in kinds:
                 data = rows[kind]
                 med = [statistics.median(column) for column in zip(*data, strict=True)]
                 print(
                     f"| {kind} | {med[0]:.0f} | {med[1]:.1f} | {med[2]:.1f} | {med[3]:.1f} "
-                    f"| {med[4] / args.seconds:.1f} |"
+                    f"| {med[4] / args.seconds:.1f} | {med[5]:.2f} |"
                 )
         finally:
+            errors = (Path(tmp) / "server.log").read_text(errors="replace").count("Traceback")
+            print(f"server log: {errors} tracebacks", file=sys.stderr)
+            if errors:
+                print(
+                    (Path(tmp) / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr
+                )
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=20)

@@ -267,7 +267,8 @@ async def main() -> None:
         db = Database(url)
         try:
             await upgrade(db)
-            await measure(db, await generate(db, url, args), args)
+            chats, searcher, words = await generate(db, url, args)
+            await measure(db, chats, searcher, words, args)
         finally:
             await db.dispose()
             if cleanup:

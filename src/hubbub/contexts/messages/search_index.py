@@ -13,7 +13,7 @@ message leaves the index when it is deleted.
 
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.contexts.messages.search_text import document
@@ -127,3 +127,33 @@ async def remove(conn: AsyncConnection, message_id: UUID) -> None:
             text("INSERT INTO messages_search_fts (messages_search_fts, rank) VALUES ('merge', 64)")
         )
     await conn.execute(text("DELETE FROM messages_search_docs WHERE message_id = :m"), params)
+
+
+def put_many_sqlite(conn: Connection, rows: list[tuple[UUID, UUID, UUID, str]]) -> None:
+    """SQLite, synchronous (the writer thread): index a batch of (message, chat, sender,
+    text) in a few statements whatever its size; messages already indexed are replaced."""
+    docs = [(m.hex, c.hex, s.hex, document(t)) for m, c, s, t in rows]
+    ids = [d[0] for d in docs]
+    marks = ",".join("?" * len(ids))
+    found = conn.exec_driver_sql(
+        f"SELECT id FROM messages_search_docs WHERE message_id IN ({marks})", tuple(ids)
+    ).all()
+    if found:  # re-indexed (a redelivery, or edited before it was indexed): replace
+        conn.exec_driver_sql(
+            "DELETE FROM messages_search_fts WHERE rowid = ?", [(r[0],) for r in found]
+        )
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO messages_search_docs (message_id, chat_id, sender_id) "
+        "VALUES (?, ?, ?)",
+        [(m, c, s) for m, c, s, body in docs if body],
+    )
+    rowids: dict[str, int] = dict(
+        conn.exec_driver_sql(
+            f"SELECT message_id, id FROM messages_search_docs WHERE message_id IN ({marks})",
+            tuple(ids),
+        ).all()
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO messages_search_fts (rowid, body, scope) VALUES (?, ?, ?)",
+        [(rowids[m], body, f"c{c} s{s}") for m, c, s, body in docs if body and m in rowids],
+    )

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.contexts.messages import search_index
@@ -23,7 +23,11 @@ class SqlSearchStore:
     async def index(self, message_ids: list[UUID]) -> None:
         """(Re-)index these messages as they are now, in one transaction; deleted ones are
         skipped. The message rows are locked (PostgreSQL) or the writer is (SQLite) while
-        reading them, so a delete committing meanwhile cannot be undone by a stale write."""
+        reading them, so a delete committing meanwhile cannot be undone by a stale write.
+        On SQLite the whole batch is one hop to the writer thread, in a few statements."""
+        if self._db.is_sqlite:
+            await self._db.run_write(lambda conn: _index_sqlite(conn, message_ids), notify=False)
+            return
         async with self._db.write(notify=False) as conn:
             rows = (
                 await conn.execute(
@@ -82,6 +86,16 @@ class SqlSearchStore:
             if is_sqlite(conn):
                 return await _search_sqlite(conn, stems, chat_ids, sender_id, limit, after)
             return await _search_postgres(conn, stems, chat_ids, sender_id, limit, after)
+
+
+def _index_sqlite(conn: Connection, message_ids: list[UUID]) -> None:
+    rows = conn.execute(
+        select(messages.c.id, messages.c.chat_id, messages.c.sender_id, messages.c.text).where(
+            messages.c.id.in_(message_ids), messages.c.deleted_at.is_(None)
+        )
+    ).all()
+    if rows:
+        search_index.put_many_sqlite(conn, [(r[0], r[1], r[2], r[3]) for r in rows])
 
 
 async def _search_sqlite(

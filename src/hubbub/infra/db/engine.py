@@ -77,8 +77,9 @@ class Database:
         if notify:
             self._committed()
 
-    async def run_write(self, work: Callable[[Connection], T]) -> T:
-        """Run `work(connection)` as one transaction, in one hop (see the module docstring)."""
+    async def run_write(self, work: Callable[[Connection], T], *, notify: bool = True) -> T:
+        """Run `work(connection)` as one transaction, in one hop (see the module docstring).
+        After commit the `on_commit` hooks run, unless `notify` is False."""
         if self._sync_writer is None or self._writer_thread is None:
             async with self.writer.begin() as conn:
                 result = await conn.run_sync(work)
@@ -92,7 +93,8 @@ class Database:
             async with self._write_lock:
                 loop = asyncio.get_running_loop()
                 result = await loop.run_in_executor(self._writer_thread, transaction)
-        self._committed()
+        if notify:
+            self._committed()
         return result
 
     async def run_asyncpg_write(self, work: Callable[[Any], Awaitable[T]]) -> T:
