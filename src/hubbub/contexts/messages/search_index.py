@@ -7,8 +7,8 @@ an FTS5 table of the stems with that rowid, ranked by bm25. PostgreSQL: one tabl
 SQLAlchemy metadata (FTS5 is a virtual table; the tsvector has no SQLite twin): the
 migration creates them by hand, and the schema tests leave out `SEARCH_TABLES`.
 
-Writes take the caller's transaction: the indexer's, or an edit's or delete's, so a deleted
-message leaves the index when it is deleted.
+Writes take the caller's (synchronous, writer) transaction: the indexer's, or an edit's or
+delete's, so a deleted message leaves the index when it is deleted.
 """
 
 from uuid import UUID
@@ -65,68 +65,9 @@ def key(conn: AsyncConnection, value: UUID) -> str | UUID:
     return value.hex if is_sqlite(conn) else value
 
 
-async def put(
-    conn: AsyncConnection, message_id: UUID, chat_id: UUID, sender_id: UUID, body_text: str
-) -> None:
-    """Index (or re-index) one message's text."""
-    body = document(body_text)
-    if not body:  # only stop words and punctuation: nothing anyone could search for
-        await remove(conn, message_id)
-        return
-    ids = {"m": key(conn, message_id), "c": key(conn, chat_id), "s": key(conn, sender_id)}
-    if not is_sqlite(conn):
-        await conn.execute(
-            text(
-                "INSERT INTO messages_search_docs (message_id, chat_id, sender_id, body) "
-                "VALUES (:m, :c, :s, to_tsvector('simple', :b)) "
-                "ON CONFLICT (message_id) DO UPDATE SET body = EXCLUDED.body"
-            ),
-            {**ids, "b": body},
-        )
-        return
-    found = (
-        await conn.execute(text("SELECT id FROM messages_search_docs WHERE message_id = :m"), ids)
-    ).scalar()
-    if found is None:
-        inserted = await conn.execute(
-            text(
-                "INSERT INTO messages_search_docs (message_id, chat_id, sender_id) "
-                "VALUES (:m, :c, :s) RETURNING id"
-            ),
-            ids,
-        )
-        found = inserted.scalar_one()
-    else:
-        await conn.execute(text("DELETE FROM messages_search_fts WHERE rowid = :r"), {"r": found})
-    await conn.execute(
-        text("INSERT INTO messages_search_fts (rowid, body, scope) VALUES (:r, :b, :s)"),
-        {"r": found, "b": body, "s": scope_tokens(chat_id, sender_id)},
-    )
-
-
 def scope_tokens(chat_id: UUID, sender_id: UUID) -> str:
     """The FTS5 `scope` column of a message (SQLite)."""
     return f"c{chat_id.hex} s{sender_id.hex}"
-
-
-async def remove(conn: AsyncConnection, message_id: UUID) -> None:
-    """Take one message out of the index (its stems with it, see README on deletes)."""
-    params = {"m": key(conn, message_id)}
-    if is_sqlite(conn):
-        found = (
-            await conn.execute(
-                text("SELECT id FROM messages_search_docs WHERE message_id = :m"), params
-            )
-        ).scalar()
-        if found is None:
-            return
-        await conn.execute(text("DELETE FROM messages_search_fts WHERE rowid = :r"), {"r": found})
-        # FTS5 records a delete as a marker in a new segment; merging now folds it into the
-        # old segments, so the deleted stems do not wait for the next automatic merge.
-        await conn.execute(
-            text("INSERT INTO messages_search_fts (messages_search_fts, rank) VALUES ('merge', 64)")
-        )
-    await conn.execute(text("DELETE FROM messages_search_docs WHERE message_id = :m"), params)
 
 
 def put_many_sqlite(conn: Connection, rows: list[tuple[UUID, UUID, UUID, str]]) -> None:
@@ -156,4 +97,46 @@ def put_many_sqlite(conn: Connection, rows: list[tuple[UUID, UUID, UUID, str]]) 
     conn.exec_driver_sql(
         "INSERT INTO messages_search_fts (rowid, body, scope) VALUES (?, ?, ?)",
         [(rowids[m], body, f"c{c} s{s}") for m, c, s, body in docs if body and m in rowids],
+    )
+
+
+def put_sync(
+    conn: Connection, message_id: UUID, chat_id: UUID, sender_id: UUID, text_: str
+) -> None:
+    """`put` in a synchronous transaction (an edit's, on the writer)."""
+    body = document(text_)
+    if not body:
+        remove_sync(conn, message_id)
+    elif conn.dialect.name == "sqlite":
+        put_many_sqlite(conn, [(message_id, chat_id, sender_id, text_)])
+    else:
+        conn.execute(
+            text(
+                "INSERT INTO messages_search_docs (message_id, chat_id, sender_id, body) "
+                "VALUES (:m, :c, :s, to_tsvector('simple', :b)) "
+                "ON CONFLICT (message_id) DO UPDATE SET body = EXCLUDED.body"
+            ),
+            {"m": message_id, "c": chat_id, "s": sender_id, "b": body},
+        )
+
+
+def remove_sync(conn: Connection, message_id: UUID) -> None:
+    """`remove` in a synchronous transaction (a delete's, on the writer)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            text("DELETE FROM messages_search_docs WHERE message_id = :m"), {"m": message_id}
+        )
+        return
+    found = conn.execute(
+        text("SELECT id FROM messages_search_docs WHERE message_id = :m"), {"m": message_id.hex}
+    ).scalar()
+    if found is None:
+        return
+    conn.execute(text("DELETE FROM messages_search_fts WHERE rowid = :r"), {"r": found})
+    # See `remove`: fold the delete marker into the older segments now.
+    conn.execute(
+        text("INSERT INTO messages_search_fts (messages_search_fts, rank) VALUES ('merge', 64)")
+    )
+    conn.execute(
+        text("DELETE FROM messages_search_docs WHERE message_id = :m"), {"m": message_id.hex}
     )

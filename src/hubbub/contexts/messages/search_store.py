@@ -24,21 +24,9 @@ class SqlSearchStore:
         """(Re-)index these messages as they are now, in one transaction; deleted ones are
         skipped. The message rows are locked (PostgreSQL) or the writer is (SQLite) while
         reading them, so a delete committing meanwhile cannot be undone by a stale write.
-        On SQLite the whole batch is one hop to the writer thread, in a few statements."""
-        if self._db.is_sqlite:
-            await self._db.run_write(lambda conn: _index_sqlite(conn, message_ids), notify=False)
-            return
-        async with self._db.write(notify=False) as conn:
-            rows = (
-                await conn.execute(
-                    select(messages.c.id, messages.c.chat_id, messages.c.sender_id, messages.c.text)
-                    .where(messages.c.id.in_(message_ids), messages.c.deleted_at.is_(None))
-                    .order_by(messages.c.id)
-                    .with_for_update()
-                )
-            ).all()
-            for row in rows:
-                await search_index.put(conn, row.id, row.chat_id, row.sender_id, row.text)
+        The whole batch is one call on the writer (on SQLite one hop to its thread, in a
+        few statements)."""
+        await self._db.run_write(lambda conn: _index(conn, message_ids), notify=False)
 
     async def catch_up(self, *, window_seconds: float = 300, batch: int = 500) -> int:
         """Index what the bus may not bring: every message when the index is empty (the
@@ -88,14 +76,20 @@ class SqlSearchStore:
             return await _search_postgres(conn, stems, chat_ids, sender_id, limit, after)
 
 
-def _index_sqlite(conn: Connection, message_ids: list[UUID]) -> None:
+def _index(conn: Connection, message_ids: list[UUID]) -> None:
     rows = conn.execute(
-        select(messages.c.id, messages.c.chat_id, messages.c.sender_id, messages.c.text).where(
-            messages.c.id.in_(message_ids), messages.c.deleted_at.is_(None)
-        )
+        select(messages.c.id, messages.c.chat_id, messages.c.sender_id, messages.c.text)
+        .where(messages.c.id.in_(message_ids), messages.c.deleted_at.is_(None))
+        .order_by(messages.c.id)
+        .with_for_update()
     ).all()
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
         search_index.put_many_sqlite(conn, [(r[0], r[1], r[2], r[3]) for r in rows])
+        return
+    for row in rows:
+        search_index.put_sync(conn, row[0], row[1], row[2], row[3])
 
 
 async def _search_sqlite(

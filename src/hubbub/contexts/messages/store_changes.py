@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hubbub.contexts.messages import search_index
@@ -24,7 +24,7 @@ from hubbub.contexts.messages.ports import Change, ChangeOutcome
 from hubbub.contexts.messages.store_reads import decorate, view_of
 from hubbub.contexts.messages.tables import files, heads, messages, reactions
 from hubbub.infra.db import Database
-from hubbub.infra.db.outbox import add_to_outbox_async
+from hubbub.infra.db.outbox import add_to_outbox
 from hubbub.kernel.errors import Conflict, NotFound
 
 
@@ -45,21 +45,24 @@ class SqlChangeStore:
         self._links = links
 
     async def apply(self, change: Change, now: datetime) -> ChangeOutcome:
-        """Apply one change in one transaction; see the module docstring."""
+        """Apply one change in one transaction; see the module docstring. Like a batch of
+        sends, the transaction is one call on the writer (one hop to the SQLite writer
+        thread), so a change holds the writer no longer than its statements take."""
         try:
-            async with self._db.write() as conn:
-                outcome = await self._apply(conn, change, now)
+            change_seq, blobs = await self._db.run_write(
+                lambda conn: self._apply(conn, change, now)
+            )
         except _Unchanged:
-            async with self._db.read() as conn:
-                current = await self._current(conn, change.chat_id, change.message_id)
-            return ChangeOutcome(message=current, change_seq=None)
-        if change.kind == "deleted" and self._on_deleted is not None:
+            change_seq, blobs = None, []
+        if change.kind == "deleted" and self._on_deleted is not None and change_seq is not None:
             self._on_deleted()
-        return outcome
+        async with self._db.read() as conn:
+            current = await self._current(conn, change.chat_id, change.message_id)
+        return ChangeOutcome(message=current, change_seq=change_seq, forgotten_blobs=blobs)
 
-    async def _apply(self, conn: AsyncConnection, change: Change, now: datetime) -> ChangeOutcome:
+    def _apply(self, conn: Connection, change: Change, now: datetime) -> tuple[int, list[str]]:
         bumped = (
-            await conn.execute(
+            conn.execute(
                 update(heads)
                 .where(heads.c.chat_id == change.chat_id)
                 .values(last_change=heads.c.last_change + 1)
@@ -70,7 +73,7 @@ class SqlChangeStore:
             raise NotFound("no such message in this chat", code="message_not_found")
         change_seq, last_seq = int(bumped.last_change), int(bumped.last_seq)
         row = (
-            await conn.execute(
+            conn.execute(
                 select(messages)
                 .where(messages.c.id == change.message_id, messages.c.chat_id == change.chat_id)
                 .with_for_update()
@@ -86,9 +89,9 @@ class SqlChangeStore:
             values |= {"text": change.text, "edited_at": now}
         elif change.kind == "deleted":
             values |= {"text": "", "deleted_at": now}
-            await conn.execute(delete(reactions).where(reactions.c.message_id == row.id))
+            conn.execute(delete(reactions).where(reactions.c.message_id == row.id))
             gone = (
-                await conn.execute(
+                conn.execute(
                     delete(files)
                     .where(files.c.message_id == row.id)
                     .returning(files.c.blob_key, files.c.thumbnail_key)
@@ -96,46 +99,46 @@ class SqlChangeStore:
             ).all()
             blobs = [key for pair in gone for key in pair if key]
         else:
-            await self._react(conn, change, now)
-        await conn.execute(update(messages).where(messages.c.id == row.id).values(**values))
+            self._react(conn, change, now)
+        conn.execute(update(messages).where(messages.c.id == row.id).values(**values))
         # The search index changes with the text, in this transaction.
         if change.kind == "edited":
             assert change.text is not None
-            await search_index.put(conn, row.id, row.chat_id, row.sender_id, change.text)
+            search_index.put_sync(conn, row.id, row.chat_id, row.sender_id, change.text)
         elif change.kind == "deleted":
-            await search_index.remove(conn, row.id)
-        current = await self._current(conn, change.chat_id, change.message_id)
-        await add_to_outbox_async(
+            search_index.remove_sync(conn, row.id)
+        deleted = change.kind == "deleted"
+        add_to_outbox(
             conn,
             [
                 MessageChanged(
-                    message_id=current.id,
-                    chat_id=current.chat_id,
-                    seq=current.seq,
-                    sender_id=current.sender_id,
+                    message_id=row.id,
+                    chat_id=row.chat_id,
+                    seq=row.seq,
+                    sender_id=row.sender_id,
                     change=change.kind,
                     change_seq=change_seq,
                     actor_id=change.actor_id,
-                    text=current.text,
-                    deleted=current.deleted,
+                    text="" if deleted else values.get("text", row.text),
+                    deleted=deleted,
                     changed_at=now,
                 )
             ],
         )
-        return ChangeOutcome(message=current, change_seq=change_seq, forgotten_blobs=blobs)
+        return change_seq, blobs
 
-    async def _react(self, conn: AsyncConnection, change: Change, now: datetime) -> None:
+    def _react(self, conn: Connection, change: Change, now: datetime) -> None:
         assert change.emoji is not None
         mine = and_(
             reactions.c.message_id == change.message_id,
             reactions.c.user_id == change.actor_id,
             reactions.c.emoji == change.emoji,
         )
-        exists = (await conn.execute(select(reactions.c.emoji).where(mine))).first() is not None
+        exists = (conn.execute(select(reactions.c.emoji).where(mine))).first() is not None
         if change.kind == "reacted":
             if exists:
                 raise _Unchanged
-            await conn.execute(
+            conn.execute(
                 insert(reactions).values(
                     message_id=change.message_id,
                     user_id=change.actor_id,
@@ -147,7 +150,7 @@ class SqlChangeStore:
         else:
             if not exists:
                 raise _Unchanged
-            await conn.execute(delete(reactions).where(mine))
+            conn.execute(delete(reactions).where(mine))
 
     async def _current(self, conn: AsyncConnection, chat_id: UUID, message_id: UUID) -> MessageView:
         row = (
