@@ -7,7 +7,9 @@ import {
   clearComposerExtras, composerExtras, enableNotifications, essentialsApi, notificationsSupported, sendRich,
   uploadFile,
 } from "../essentials.js";
-import { editedMark, filesBlock, messageActions, messageText, reactionsRow, replyQuote } from "./message_extras.js";
+import {
+  editedMark, filesBlock, messageActions, messageText, reactionsRow, replyQuote, svgIcon,
+} from "./message_extras.js";
 import { searchDialog } from "./search.js";
 
 const NEAR_BOTTOM_PX = 80;
@@ -37,7 +39,7 @@ export function mountConversation(root, nav) {
     "aria-controls": "ai-panel", onclick: () => nav.toggleAi(),
   }, icon("spark"), aiDot);
   const searchButton = h("button.icon-button", { type: "button", "aria-label": "Search messages", title: "Search messages", onclick: () => searchDialog({ chatId, open: (id, messageId) => nav.openAt(id, messageId) }) }, icon("search"));
-  const muteButton = h("button.icon-button.mute-toggle", { type: "button", "aria-pressed": "false", onclick: () => toggleMute() }, "🔔");
+  const muteButton = h("button.icon-button.mute-toggle", { type: "button", "aria-pressed": "false", onclick: () => toggleMute() }, svgIcon("bell"));
   const notifyButton = h("button.link-button.notify-enable", { type: "button", hidden: true, onclick: async () => {
     await enableNotifications();
     renderHeader();
@@ -61,7 +63,7 @@ export function mountConversation(root, nav) {
   const hint = h("span.visually-hidden", { id: "composer-hint" }, "Enter sends, Shift+Enter adds a new line.");
   const sendButton = h("button.send", { type: "submit", "aria-label": "Send" }, icon("send"));
   const fileInput = h("input.visually-hidden", { type: "file", "aria-label": "Attach a file", multiple: true });
-  const attachButton = h("button.icon-button.attach", { type: "button", "aria-label": "Attach a file", title: "Attach a file", onclick: () => fileInput.click() }, "📎");
+  const attachButton = h("button.icon-button.attach", { type: "button", "aria-label": "Attach a file", title: "Attach a file", onclick: () => fileInput.click() }, svgIcon("clip"));
   const composerBar = h("div.composer-bar", { hidden: true, "aria-live": "polite" });
   const composer = h("form.composer", { "aria-label": "Send a message" }, composerBar, attachButton, fileInput, input, counter, hint, sendButton);
 
@@ -458,7 +460,7 @@ export function mountConversation(root, nav) {
     }
     subtitle.textContent = sub;
     membersButton.hidden = chat.type !== "group";
-    muteButton.textContent = chat.muted ? "🔕" : "🔔";
+    muteButton.replaceChildren(svgIcon(chat.muted ? "bellOff" : "bell"));
     muteButton.setAttribute("aria-pressed", String(Boolean(chat.muted)));
     muteButton.setAttribute("aria-label", chat.muted ? "Unmute this chat" : "Mute this chat");
     muteButton.title = muteButton.getAttribute("aria-label");

@@ -1,7 +1,7 @@
 // How a message shows what issue 15 added: reply quotes, mentions, edited marks, tombstones,
 // reactions, files, and the actions on a message (reply, react, edit, delete).
 
-import { h, icon } from "../dom.js";
+import { h } from "../dom.js";
 import { QUICK_REACTIONS, mentionParts } from "../essentials.js";
 import * as store from "../store.js";
 
@@ -78,16 +78,38 @@ export function messageActions(message, { mine, canDelete }, on) {
       on.react(value, true);
       event.target.reset();
     } }, h("input", { name: "emoji", "aria-label": "Any emoji", placeholder: "🙂", maxlength: 16, size: 3 })));
-  const button = (label, name, fn) => h("button.msg-action", { type: "button", "aria-label": label, title: label, onclick: fn }, name);
+  const button = (label, name, fn) => h("button.msg-action", { type: "button", "aria-label": label, title: label, onclick: fn }, svgIcon(name));
   return h("div.msg-actions", {},
-    button("Reply", "↩", () => on.reply()),
-    button("React", "☺", () => {
+    button("Reply", "reply", () => on.reply()),
+    button("React", "smile", () => {
       picker.hidden = !picker.hidden;
       if (!picker.hidden) picker.querySelector("button")?.focus();
     }),
-    mine ? button("Edit", "✎", () => on.edit()) : null,
-    canDelete ? button("Delete", "🗑", () => on.remove()) : null,
+    mine ? button("Edit", "edit", () => on.edit()) : null,
+    canDelete ? button("Delete", "trash", () => on.remove()) : null,
     picker);
 }
 
-export { icon };
+// Stroke icons of our own (currentColor), so that no control depends on an emoji font.
+const PATHS = {
+  reply: "M10 8L4 13l6 5M4 13h10a6 6 0 016 6",
+  smile: "M12 21a9 9 0 100-18 9 9 0 000 18zM8.5 14a4 4 0 007 0M9 9.5v.5M15 9.5v.5",
+  edit: "M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4",
+  trash: "M5 7h14M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
+  bell: "M6 16V11a6 6 0 0112 0v5l2 2H4l2-2zM10 20a2 2 0 004 0",
+  bellOff: "M6 16V11a6 6 0 019.5-4.9M18 11v5l2 2H8M10 20a2 2 0 004 0M3 3l18 18",
+  clip: "M20 11.5l-8.5 8.5a5 5 0 01-7-7L13 4.5a3.5 3.5 0 015 5L9.5 18a2 2 0 01-3-3L14 7.5",
+};
+
+/** One of the icons above as an inline SVG. */
+export function svgIcon(name) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", `icon icon-${name}`);
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", PATHS[name] || "");
+  svg.append(path);
+  return svg;
+}
