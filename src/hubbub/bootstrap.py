@@ -22,10 +22,11 @@ from hubbub.contexts.auth.wiring import local_auth
 from hubbub.contexts.chats.consumers import ChatsConsumers
 from hubbub.contexts.chats.wiring import local_chats
 from hubbub.contexts.messages.consumers import MessagesConsumers
-from hubbub.contexts.messages.wiring import local_messages
+from hubbub.contexts.messages.wiring import local_messages, search_indexer
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users.consumers import UsersConsumers
 from hubbub.contexts.users.wiring import local_users
+from hubbub.infra.blobs import S3Settings, blob_store_from
 from hubbub.infra.bus import bus_from_url
 from hubbub.infra.cache import cache_from
 from hubbub.infra.db import Database
@@ -54,9 +55,9 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
             f"role {chosen.name!r} shares its database with other processes: set "
             "HUBBUB_DATABASE_URL to PostgreSQL (the SQLite default is for `serve all`)"
         )
-    if chosen.name == "assistant" and settings.bus_in_process:
+    if chosen.name in ("assistant", "indexer") and settings.bus_in_process:
         raise RuntimeError(
-            "role 'assistant' consumes the bus of other processes: set HUBBUB_BUS_URL to "
+            f"role {chosen.name!r} consumes the bus of other processes: set HUBBUB_BUS_URL to "
             "redis:// or kafka://"
         )
     clock = clock or SystemClock()
@@ -65,7 +66,7 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     # Redis holds what the contexts share across processes (presence, limits, caches).
     redis = redis_client(settings.redis_url) if settings.redis_url and runs_contexts else None
     bus = None
-    if chosen.relays_outbox or chosen.runs_assistant:
+    if chosen.relays_outbox or chosen.runs_assistant or chosen.indexes_search:
         bus = bus_from_url(
             settings.bus_url,
             namespace=settings.redis_namespace,
@@ -74,7 +75,11 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     relay = None
     if chosen.relays_outbox and bus is not None:
         relay = OutboxRelay(db, bus, poll_seconds=settings.outbox_poll_seconds)
-    contexts = _contexts(settings, db, redis, clock) if runs_contexts else None
+    contexts = (
+        _contexts(settings, db, redis, clock, serves_clients=chosen.serves_clients)
+        if runs_contexts
+        else None
+    )
     frontend = None
     if chosen.serves_clients and contexts is not None:
         frontend = _frontend(settings, db, contexts, clock)
@@ -84,6 +89,10 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     if chosen.runs_assistant and contexts is not None and bus is not None:
         assistant = _assistant(settings, db, contexts, clock)
         assistant.consumers.subscribe(bus)
+    indexer = None
+    if chosen.indexes_search and bus is not None:
+        indexer = search_indexer(db=db)
+        indexer.subscribe(bus)
     return Container(
         settings=settings,
         role=chosen,
@@ -94,10 +103,13 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
         contexts=contexts,
         frontend=frontend,
         assistant=assistant,
+        indexer=indexer,
     )
 
 
-def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Clock) -> Contexts:
+def _contexts(
+    settings: Settings, db: Database, redis: Redis | None, clock: Clock, *, serves_clients: bool
+) -> Contexts:
     # One id per process names it to the other gateways (fan-out origin, presence entries,
     # connection ids).
     instance = new_id().hex[-12:]
@@ -110,10 +122,33 @@ def _contexts(settings: Settings, db: Database, redis: Redis | None, clock: Cloc
     cache = cache_from(redis, namespace=namespace)
     users = local_users(db=db, presence=presence, clock=clock, cache=cache)
     chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
-    messages = local_messages(db=db, membership=chats, live=hub, clock=clock)
+    blobs = blob_store_from(
+        settings.blob_url,
+        data_dir=Path(settings.data_dir),
+        s3=S3Settings(
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        ),
+    )
+    messages = local_messages(
+        db=db,
+        users=users,
+        membership=chats,
+        live=hub,
+        clock=clock,
+        blobs=blobs,
+        # Signed file links are for clients; a worker (the assistant) needs no JWT secret.
+        file_link_secret=jwt_secret(settings) if serves_clients else None,
+        file_link_seconds=settings.file_link_seconds,
+        file_max_bytes=settings.file_max_bytes,
+        edit_window_seconds=settings.message_edit_window_seconds,
+    )
     chats.bind_activity(messages)
     assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
     return Contexts(
+        blobs=blobs,
         instance=instance,
         fanout=fanout,
         presence=presence,

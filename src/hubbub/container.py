@@ -12,6 +12,7 @@ from hubbub.contexts.assistant.ports import Provider
 from hubbub.contexts.assistant.service import LocalAssistantApi
 from hubbub.contexts.auth.sessions import SessionGate
 from hubbub.contexts.chats.service import LocalChatsApi
+from hubbub.contexts.messages.consumers import SearchIndexer
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users.service import LocalUsersApi
@@ -20,7 +21,7 @@ from hubbub.infra.db.migrate import upgrade
 from hubbub.infra.db.outbox import OutboxRelay
 from hubbub.infra.redis import redis_ping
 from hubbub.kernel.origins import OriginPolicy
-from hubbub.kernel.ports import Bus, Cache, Fanout, Presence, RateLimit
+from hubbub.kernel.ports import BlobStore, Bus, Cache, Fanout, Presence, RateLimit
 from hubbub.roles import Role
 from hubbub.settings import Settings
 
@@ -38,6 +39,7 @@ class Contexts:
     chats: LocalChatsApi
     messages: LocalMessagesApi
     assistant: LocalAssistantApi
+    blobs: BlobStore
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Container:
     contexts: Contexts | None
     frontend: Frontend | None
     assistant: AssistantWorkers | None
+    indexer: SearchIndexer | None = None
     started: bool = field(default=False)
 
     async def start(self) -> None:
@@ -94,6 +97,8 @@ class Container:
             await self.assistant.consumers.requeue(self.bus)
         if self.relay is not None:
             self.relay.start()
+        if self.indexer is not None:
+            self.indexer.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -107,11 +112,14 @@ class Container:
             await self.relay.stop()
         if self.bus is not None:
             await self.bus.stop()
+        if self.indexer is not None:
+            await self.indexer.close()
         if self.contexts is not None:
             # Consumers may have written while the bus drained (autoreplies); their outbox
             # rows stay for the next start.
             await self.contexts.messages.close()
             await self.contexts.fanout.stop()
+            await self.contexts.blobs.close()
         limiters = self.frontend.limiters if self.frontend is not None else ()
         if self.assistant is not None:
             await self.assistant.provider.stop()

@@ -20,16 +20,20 @@ class Role:
     """Consumes the bus for the AI assistant: stored messages → jobs → advice and replies."""
     runs_consumers: bool = False
     """The contexts' own bus consumers: a deleted account's data erased (`user.deleted`)."""
+    indexes_search: bool = False
+    """Consumes the bus to index new messages for search."""
 
 
 ROLES = {
     "all": Role(
         "all",
-        "everything in one process: REST + WebSocket, the outbox relay and the assistant",
+        "everything in one process: REST + WebSocket, the outbox relay, the assistant and "
+        "the search indexer",
         serves_clients=True,
         relays_outbox=True,
         runs_assistant=True,
         runs_consumers=True,
+        indexes_search=True,
     ),
     "gateway": Role(
         "gateway", "REST API + WebSocket; scale out behind a load balancer", True, False
@@ -47,5 +51,12 @@ ROLES = {
         serves_clients=False,
         relays_outbox=False,
         runs_assistant=True,
+    ),
+    "indexer": Role(
+        "indexer",
+        "the search indexer's bus consumer (new messages into the index); run one or more",
+        serves_clients=False,
+        relays_outbox=False,
+        indexes_search=True,
     ),
 }

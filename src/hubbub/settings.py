@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
     # addresses or networks, `*` for any).
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Messages: how long after sending a message its sender may edit it.
+    message_edit_window_seconds: float = Field(default=48 * 3600, gt=0)
+    # Shared files: where the bytes go (unset: `<data dir>/files`; `s3://bucket` scaled out),
+    # the largest upload, and how long a signed download link works.
+    blob_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    file_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    file_link_seconds: float = Field(default=900, gt=0)
 
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
     migrate_on_start: bool | None = None

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -45,10 +45,16 @@ class Cluster:
     gateways: list[ServerProcess]
     relay: ServerProcess | None
     assistants: list[ServerProcess]
+    indexers: list[ServerProcess] = field(default_factory=list)
 
     @property
     def processes(self) -> list[ServerProcess]:
-        return [*self.gateways, *([self.relay] if self.relay else []), *self.assistants]
+        return [
+            *self.gateways,
+            *([self.relay] if self.relay else []),
+            *self.assistants,
+            *self.indexers,
+        ]
 
 
 def postgres_url(database: str) -> str:
@@ -158,6 +164,7 @@ def running_cluster(
     gateways: int = 2,
     relay: bool = True,
     assistants: int = 0,
+    indexers: int = 0,
     redis_url: str = SHARED_REDIS_URL,
     env: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
@@ -194,6 +201,10 @@ def running_cluster(
             assistants=[
                 ServerProcess(workdir / f"assistant{n}", env=shared, role="assistant")
                 for n in range(assistants)
+            ],
+            indexers=[
+                ServerProcess(workdir / f"indexer{n}", env=shared, role="indexer")
+                for n in range(indexers)
             ],
         )
         cleanup.callback(_side_by_side, ServerProcess.stop, cluster.processes)

@@ -67,7 +67,9 @@ def postgres_unavailable(exc: Exception) -> None:
 
 
 async def truncate_all(db: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    # The search index is outside the metadata (engine-specific DDL), but emptied all the same.
+    names = [t.name for t in metadata.sorted_tables] + ["messages_search_docs"]
+    tables = ", ".join(f'"{name}"' for name in names)
     async with db.write() as conn:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

@@ -81,17 +81,36 @@ async def test_an_assistant_consumes_the_bus_and_relays_nothing(tmp_path: Path) 
     await container.db.dispose()
 
 
+async def test_an_indexer_consumes_the_bus_and_nothing_else(tmp_path: Path) -> None:
+    container = bootstrap(
+        settings(tmp_path, database_url=POSTGRES, bus_url="redis://127.0.0.1:6379/0"),
+        role="indexer",
+    )
+
+    assert container.indexer is not None and container.bus is not None
+    assert container.frontend is None and container.relay is None and container.contexts is None
+    assert container.assistant is None
+    await container.bus.stop()
+    await container.db.dispose()
+
+
+@pytest.mark.parametrize("role", ["assistant", "indexer"])
+def test_bus_consumers_refuse_the_in_process_bus(tmp_path: Path, role: str) -> None:
+    with pytest.raises(RuntimeError, match="HUBBUB_BUS_URL"):
+        bootstrap(settings(tmp_path, database_url=POSTGRES), role=role)
+
+
 def test_an_assistant_refuses_the_in_process_bus(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="HUBBUB_BUS_URL"):
         bootstrap(settings(tmp_path, database_url=POSTGRES), role="assistant")
 
 
-@pytest.mark.parametrize("role", ["gateway", "relay", "assistant"])
+@pytest.mark.parametrize("role", ["gateway", "relay", "assistant", "indexer"])
 def test_split_roles_refuse_the_single_process_sqlite_default(tmp_path: Path, role: str) -> None:
     with pytest.raises(RuntimeError, match="HUBBUB_DATABASE_URL"):
         bootstrap(settings(tmp_path), role=role)
 
 
 def test_every_role_is_described() -> None:
-    assert set(ROLES) == {"all", "gateway", "relay", "assistant"}
+    assert set(ROLES) == {"all", "gateway", "relay", "assistant", "indexer"}
     assert all(role.description for role in ROLES.values())

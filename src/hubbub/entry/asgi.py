@@ -19,7 +19,10 @@ from hubbub.contexts.assistant.routes import router as assistant_router
 from hubbub.contexts.assistant.routes import settings_router as assistant_settings_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
+from hubbub.contexts.messages.files_routes import UPLOAD_PATH
+from hubbub.contexts.messages.files_routes import router as files_router
 from hubbub.contexts.messages.routes import router as messages_router
+from hubbub.contexts.messages.search_routes import router as search_router
 from hubbub.contexts.realtime.routes import WebSocketEndpoint
 from hubbub.contexts.users.routes import router as users_router
 from hubbub.entry.docs import SWAGGER_UI_PARAMETERS, add_redoc
@@ -59,12 +62,19 @@ def create_app(container: Container) -> FastAPI:
         messages_router,
         assistant_router,
         assistant_settings_router,
+        search_router,
+        files_router,
     ):
         app.include_router(router)
     mount_web(app)
     settings = container.settings
     # Outermost last: request context (ids, logs) sees the answer the others produced.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.http_max_body_bytes,
+        upload_path=UPLOAD_PATH,
+        upload_max_bytes=settings.file_max_bytes,
+    )
     app.add_middleware(UnexpectedErrorMiddleware)
     add_origin_rules(app, frontend.origins)
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)

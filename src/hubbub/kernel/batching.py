@@ -12,10 +12,17 @@ R = TypeVar("R")
 
 class GroupCommitter(Generic[T, R]):
     def __init__(
-        self, flush: Callable[[list[T]], Awaitable[list[R]]], *, max_batch: int = 256
+        self,
+        flush: Callable[[list[T]], Awaitable[list[R]]],
+        *,
+        max_batch: int = 256,
+        linger_seconds: float = 0.0,
     ) -> None:
         self._flush = flush
         self._max_batch = max_batch
+        # Background work that nobody waits for interactively (e.g. indexing) may wait a
+        # moment for more items, trading latency for fewer transactions; sends never do.
+        self._linger = linger_seconds
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._worker: asyncio.Task[None] | None = None
 
@@ -34,6 +41,8 @@ class GroupCommitter(Generic[T, R]):
             await asyncio.shield(self._worker)
 
     async def _drain(self) -> None:
+        if self._linger:
+            await asyncio.sleep(self._linger)
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]

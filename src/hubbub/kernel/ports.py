@@ -188,3 +188,24 @@ class Embedder(Protocol):
     def warm(self) -> None:
         """Load the model now (at start-up), so that the first real call is fast."""
         ...
+
+
+class BlobStore(Protocol):
+    """Bytes by key (shared files and their thumbnails): a directory on the embedded default,
+    an S3-compatible object store when scaled out."""
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store `data` under `key` (replacing whatever was there); durable on return."""
+        ...
+
+    async def get(self, key: str) -> bytes | None:
+        """The bytes under `key`, or None."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Forget `key` (nothing happens if it is unknown)."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...

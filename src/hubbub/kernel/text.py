@@ -97,6 +97,8 @@ TEXT_PATTERN = (
 )
 """Message text: something visible, 1–4096 characters once trimmed; tab and line breaks the
 only control characters."""
+TEXT_OR_BLANK_PATTERN = f"^(?:\\s*$|{TEXT_PATTERN[1:]})"
+"""Message text that may also be blank (a message that carries files)."""
 NAME_PATTERN = f"^(?![\\s\\S]*[{_CONTROLS}{_BIDI}])(?={_VISIBLE})"
 """A title: something visible; no control or bidirectional formatting characters."""
 OPTIONAL_NAME_PATTERN = f"^(?![\\s\\S]*[{_CONTROLS}{_BIDI}])(?:\\s*$|(?={_VISIBLE}))"

@@ -15,7 +15,7 @@ from hubbub.contexts.chats import GroupCreate
 from hubbub.contexts.chats.fakes import InMemoryChatStore
 from hubbub.contexts.chats.service import LocalChatsApi
 from hubbub.contexts.messages import MessageView
-from hubbub.contexts.messages.fakes import InMemoryMessageStore
+from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticDirectory
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.users import NewUser
 from hubbub.contexts.users.fakes import FixedPresence, InMemoryUserStore
@@ -111,7 +111,14 @@ async def build_world(
         store=InMemoryChatStore(), users=users, live=live, clock=clock, cache=cache
     )
     message_store = InMemoryMessageStore()
-    messages = LocalMessagesApi(store=message_store, membership=chats, live=live, clock=clock)
+    messages = LocalMessagesApi(
+        users=StaticDirectory(),
+        store=message_store,
+        changes=message_store,
+        membership=chats,
+        live=live,
+        clock=clock,
+    )
     chats.bind_activity(messages)
     store = InMemoryAssistantStore()
     bindings = ChatBindings(store, cache)

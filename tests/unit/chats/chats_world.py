@@ -5,7 +5,7 @@ from uuid import UUID
 
 from hubbub.contexts.chats.fakes import InMemoryChatStore
 from hubbub.contexts.chats.service import LocalChatsApi
-from hubbub.contexts.messages.fakes import InMemoryMessageStore
+from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticDirectory
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.users import NewUser
 from hubbub.contexts.users.fakes import FixedPresence, InMemoryUserStore
@@ -46,8 +46,14 @@ async def build_world(
         (await users.create(new=NewUser(username=n))).id for n in ("alice", "bob", "carol", "dave")
     ]
     chats = LocalChatsApi(store=store, users=users, live=live, clock=clock, cache=InMemoryCache())
+    message_store = InMemoryMessageStore()
     messages = LocalMessagesApi(
-        store=InMemoryMessageStore(), membership=chats, live=live, clock=clock
+        users=StaticDirectory(),
+        store=message_store,
+        changes=message_store,
+        membership=chats,
+        live=live,
+        clock=clock,
     )
     chats.bind_activity(messages)
     return World(chats, messages, live, clock, presence, store, *people, users)

@@ -7,7 +7,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from hubbub.contexts.messages import MessageView
-from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticMembership
+from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticDirectory, StaticMembership
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.kernel.errors import Forbidden, Invalid, NotFound
@@ -34,7 +34,14 @@ def messages(
     store: InMemoryMessageStore, live: RecordingLiveEvents, clock: FixedClock
 ) -> LocalMessagesApi:
     membership = StaticMembership({CHAT: {ALICE, BOB}})
-    return LocalMessagesApi(store=store, membership=membership, live=live, clock=clock)
+    return LocalMessagesApi(
+        users=StaticDirectory(),
+        store=store,
+        changes=store,
+        membership=membership,
+        live=live,
+        clock=clock,
+    )
 
 
 async def post(
@@ -122,7 +129,14 @@ async def test_a_failed_write_fails_every_post_of_the_batch_and_emits_nothing(
     live: RecordingLiveEvents, clock: FixedClock
 ) -> None:
     membership = StaticMembership({CHAT: {ALICE}})
-    api = LocalMessagesApi(store=FailingStore(), membership=membership, live=live, clock=clock)
+    api = LocalMessagesApi(
+        users=StaticDirectory(),
+        store=FailingStore(),
+        changes=InMemoryMessageStore(),
+        membership=membership,
+        live=live,
+        clock=clock,
+    )
 
     outcomes = await asyncio.gather(*(post(api, f"m{i}") for i in range(5)), return_exceptions=True)
 

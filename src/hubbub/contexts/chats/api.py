@@ -39,6 +39,10 @@ class ChatView(BaseModel):
     last_seq: int
     last_read_seq: int
     unread_count: int
+    mention_count: int = Field(
+        default=0, description="Unread messages that mention you by @username (rooms)"
+    )
+    muted: bool = Field(default=False, description="You muted this chat: no notifications")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -71,6 +75,10 @@ class ChatsApi(Protocol):
         """A new room owned by `owner_id`, with the listed members invited."""
         ...
 
+    async def set_muted(self, *, user_id: UUID, chat_id: UUID, muted: bool) -> ChatView:
+        """Mute or unmute a chat for oneself; unread is still counted."""
+        ...
+
     async def get(self, *, user_id: UUID, chat_id: UUID) -> ChatView:
         """A chat as `user_id` sees it; NotFound, or Forbidden for non-members."""
         ...
@@ -99,6 +107,10 @@ class ChatsApi(Protocol):
 
     async def check_member(self, *, chat_id: UUID, user_id: UUID) -> None:
         """NotFound for an unknown chat, Forbidden for a non-member, else nothing."""
+        ...
+
+    async def room_owner(self, *, chat_id: UUID) -> UUID | None:
+        """The owner of a group room; None for a direct chat or an unknown one."""
         ...
 
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:

@@ -15,6 +15,7 @@ class InMemoryChatStore:
         self.chats: dict[UUID, Chat] = {}
         self.memberships: dict[tuple[UUID, UUID], Member] = {}
         self.outbox: list[Event] = []
+        self.muted: set[tuple[UUID, UUID]] = set()  # (chat, user)
 
     async def add_chat(
         self, chat: Chat, members: list[Member], events: Sequence[Event] = ()
@@ -74,6 +75,15 @@ class InMemoryChatStore:
                 chat.id, chat.type, chat.title, new_owner, chat.direct_key, chat.created_at
             )
         return removed is not None
+
+    async def set_muted(self, chat_id: UUID, user_id: UUID, muted: bool) -> None:
+        if muted:
+            self.muted.add((chat_id, user_id))
+        else:
+            self.muted.discard((chat_id, user_id))
+
+    async def muted_among(self, user_id: UUID, chat_ids: list[UUID]) -> set[UUID]:
+        return {c for c in chat_ids if (c, user_id) in self.muted}
 
 
 class NoActivity:

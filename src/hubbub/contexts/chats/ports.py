@@ -40,6 +40,12 @@ class ChatStore(Protocol):
         """Remove; when `new_owner` is set the room's ownership passes to them."""
         ...
 
+    async def set_muted(self, chat_id: UUID, user_id: UUID, muted: bool) -> None: ...
+
+    async def muted_among(self, user_id: UUID, chat_ids: list[UUID]) -> set[UUID]:
+        """Which of these chats the user muted."""
+        ...
+
 
 class ActivityLookup(Protocol):
     """Per-member message activity of chats (owned by the messages context)."""

@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag
 
 from hubbub.apis import apis
 from hubbub.contexts.auth import CurrentUser
@@ -139,3 +139,21 @@ async def remove_member(chat_id: Id, user_id: Id, user: CurrentUser, request: Re
     """Leave a group (your own id) or, as its owner, remove someone."""
     await apis(request).chats.remove(actor_id=user.user_id, chat_id=chat_id, user_id=user_id)
     return Response(status_code=204)
+
+
+class ChatSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    muted: StrictBool
+
+
+@router.patch(
+    "/{chat_id}/settings", response_model=ChatView, responses=ERROR_RESPONSES(403, 404, 422)
+)
+async def update_settings(
+    chat_id: Id, body: ChatSettings, user: CurrentUser, request: Request
+) -> ChatView:
+    """Your own settings of a chat: `muted` (no notifications; unread is still counted)."""
+    return await apis(request).chats.set_muted(
+        user_id=user.user_id, chat_id=chat_id, muted=body.muted
+    )

@@ -141,6 +141,12 @@ class LocalChatsApi:
 
     # -- queries ----------------------------------------------------------------------
 
+    async def set_muted(self, *, user_id: UUID, chat_id: UUID, muted: bool) -> ChatView:
+        """Mute or unmute the chat for the member (their own setting)."""
+        chat = await self._chat_of_member(chat_id, user_id)
+        await self._store.set_muted(chat_id, user_id, muted)
+        return (await self._views(user_id, [chat]))[0]
+
     async def get(self, *, user_id: UUID, chat_id: UUID) -> ChatView:
         """A chat as the member sees it."""
         chat = await self._chat_of_member(chat_id, user_id)
@@ -183,6 +189,11 @@ class LocalChatsApi:
         if await self.is_member(chat_id=chat_id, user_id=user_id):
             return
         await self._chat_of_member(chat_id, user_id)
+
+    async def room_owner(self, *, chat_id: UUID) -> UUID | None:
+        """The owner of a group room (who may delete any message in it)."""
+        chat = await self._store.get_chat(chat_id)
+        return chat.owner_id if chat is not None and chat.type == "group" else None
 
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
         """Ids of the chat's members."""
@@ -237,6 +248,7 @@ class LocalChatsApi:
         activity = (
             await self._activity.activity(user_id=user_id, chat_ids=ids) if self._activity else {}
         )
+        muted = await self._store.muted_among(user_id, ids)
         views = []
         for chat in chats:
             act = activity.get(chat.id)
@@ -258,6 +270,8 @@ class LocalChatsApi:
                     last_seq=last_seq,
                     last_read_seq=last_read,
                     unread_count=last_seq - last_read,
+                    mention_count=act.mention_count if act else 0,
+                    muted=chat.id in muted,
                     created_at=chat.created_at,
                     updated_at=last.created_at if last else chat.created_at,
                 )

@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -49,6 +50,16 @@ members = Table(
     Column("role", String(10), nullable=False),
     Column("joined_at", UtcDateTime, nullable=False),
     Index("ix_chats_members_user_id", "user_id"),
+)
+
+
+# A member's own settings of a chat (muted); a row only once something was set.
+settings = Table(
+    "chats_settings",
+    metadata,
+    Column("chat_id", uuid_column_type(), primary_key=True),
+    Column("user_id", uuid_column_type(), primary_key=True),
+    Column("muted", Boolean, nullable=False),
 )
 
 
@@ -134,6 +145,27 @@ class SqlChatStore:
                     update(chats).where(chats.c.id == chat_id).values(owner_id=new_owner)
                 )
         return bool(result.rowcount)
+
+    async def set_muted(self, chat_id: UUID, user_id: UUID, muted: bool) -> None:
+        async with self._db.write() as conn:
+            changed = await conn.execute(
+                update(settings)
+                .where(settings.c.chat_id == chat_id, settings.c.user_id == user_id)
+                .values(muted=muted)
+            )
+            if not changed.rowcount:
+                await conn.execute(
+                    insert(settings).values(chat_id=chat_id, user_id=user_id, muted=muted)
+                )
+
+    async def muted_among(self, user_id: UUID, chat_ids: list[UUID]) -> set[UUID]:
+        if not chat_ids:
+            return set()
+        query = select(settings.c.chat_id).where(
+            settings.c.user_id == user_id, settings.c.chat_id.in_(chat_ids), settings.c.muted
+        )
+        async with self._db.read() as conn:
+            return set((await conn.execute(query)).scalars())
 
     async def _one_chat(self, condition: Any) -> Chat | None:
         async with self._db.read() as conn:

@@ -3,9 +3,42 @@
 from typing import Protocol
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, PrivateAttr
 
 from hubbub.kernel.clock import Timestamp
+
+
+class ReplyPreview(BaseModel):
+    """What a reply shows of the message it answers."""
+
+    id: UUID
+    sender_id: UUID
+    text_preview: str = Field(description="The start of the original's text; empty if deleted")
+    deleted: bool
+
+
+class ReactionCount(BaseModel):
+    emoji: str
+    count: int
+    me: bool = Field(description="The reader reacted with this emoji (false in live frames)")
+    user_ids: list[UUID] = Field(description="Who reacted, in the order they did")
+
+
+class FileView(BaseModel):
+    """A file shared in a chat; `url`/`thumbnail_url` are signed and expire."""
+
+    id: UUID
+    chat_id: UUID
+    message_id: UUID | None
+    uploader_id: UUID
+    name: str
+    content_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    url: str
+    thumbnail_url: str | None
+    created_at: Timestamp
 
 
 class MessageView(BaseModel):
@@ -18,6 +51,22 @@ class MessageView(BaseModel):
     edited_at: Timestamp | None = None
     ai_generated: bool = False
     request_id: str | None = None
+    deleted: bool = False
+    reply_to: ReplyPreview | None = None
+    reactions: list[ReactionCount] = Field(default_factory=list)
+    files: list[FileView] = Field(default_factory=list)
+    # The id of the message this one answers, as stored (the preview above is built from it
+    # when the message is read); not part of the contract.
+    _reply_to_id: UUID | None = PrivateAttr(default=None)
+
+    @property
+    def reply_to_id(self) -> UUID | None:
+        return self._reply_to_id
+
+    def replying_to(self, message_id: UUID | None) -> "MessageView":
+        """This view, recording the id of the message it answers."""
+        self._reply_to_id = message_id
+        return self
 
 
 class MessageBrief(BaseModel):
@@ -29,6 +78,7 @@ class MessageBrief(BaseModel):
     text: str
     created_at: Timestamp
     ai_generated: bool
+    deleted: bool = False
 
 
 class MessagePage(BaseModel):
@@ -44,11 +94,37 @@ class ChatActivity(BaseModel):
     last_read_seq: int
     last_message: MessageBrief | None
     others_read_seq: int = 0  # the furthest any other member has read (read receipts)
+    mention_count: int = 0  # unread messages that mention the member by @username
 
 
 class PostResult(BaseModel):
     message: MessageView
     created: bool  # False when a retry returned the original
+
+
+class FilePage(BaseModel):
+    files: list[FileView]
+    has_more: bool
+
+
+class Download(BaseModel):
+    """The bytes behind a signed file link."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+class SearchHit(BaseModel):
+    message: MessageView
+    highlight: str = Field(
+        description="A snippet of the text, HTML-escaped, matching words in <mark>…</mark>"
+    )
+
+
+class SearchPage(BaseModel):
+    results: list[SearchHit]
+    next: str | None = Field(description="Pass as `before` for the next page; null at the end")
 
 
 class MessagesApi(Protocol):
@@ -61,11 +137,69 @@ class MessagesApi(Protocol):
         request_id: str | None,
         origin: str | None = None,
         ai_generated: bool = False,
+        reply_to: UUID | None = None,
+        file_ids: tuple[UUID, ...] = (),
     ) -> PostResult:
         """Store a message (or return the original for a repeated request_id) and fan it out.
 
-        `origin` names the sending connection, which gets `message_sent` instead of `new_message`.
+        `origin` names the sending connection, which gets `message_sent` instead of
+        `new_message`. `reply_to` must be a message of the same chat; `file_ids` the
+        sender's own uploads to the chat, not sent yet (then the text may be empty).
         """
+        ...
+
+    async def upload_file(
+        self, *, user_id: UUID, chat_id: UUID, name: str, declared_type: str | None, data: bytes
+    ) -> FileView:
+        """Store a file for a message of the uploader in this chat."""
+        ...
+
+    async def chat_files(
+        self, *, user_id: UUID, chat_id: UUID, limit: int, before_id: UUID | None
+    ) -> FilePage:
+        """Files of the chat's messages, newest first."""
+        ...
+
+    async def download(
+        self, *, file_id: UUID, variant: str, expires: int, signature: str
+    ) -> Download:
+        """The file (or thumbnail) behind a signed link."""
+        ...
+
+    async def edit(
+        self, *, user_id: UUID, chat_id: UUID, message_id: UUID, text: str
+    ) -> MessageView:
+        """Replace the text of one's own message within the edit window."""
+        ...
+
+    async def delete(self, *, user_id: UUID, chat_id: UUID, message_id: UUID) -> None:
+        """Delete a message for everyone (one's own, or any as the room's owner)."""
+        ...
+
+    async def react(
+        self, *, user_id: UUID, chat_id: UUID, message_id: UUID, emoji: str, on: bool
+    ) -> MessageView:
+        """Add (`on`) or remove one's reaction with a single emoji."""
+        ...
+
+    async def search(
+        self,
+        *,
+        user_id: UUID,
+        query: str,
+        chat_id: UUID | None,
+        sender_id: UUID | None,
+        limit: int,
+        before: str | None,
+    ) -> SearchPage:
+        """Ranked full-text search over the chats the user is a member of."""
+        ...
+
+    async def changed_since(
+        self, *, user_id: UUID, chat_id: UUID, seq: int, after_change: int | None, limit: int
+    ) -> list[tuple[int, MessageView]]:
+        """Messages up to `seq` changed after message `seq` was sent, oldest change first,
+        with their change numbers (what `sync` replays as `message_updated`)."""
         ...
 
     async def history(

@@ -10,7 +10,7 @@ rest of the transaction). See `store.py` and `store_pg.py`.
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -49,6 +49,10 @@ class WriteMessages:
     messages: list[MessageView]
     cursors: list[tuple[UUID, UUID, int]]
     events: list[MessagePosted]
+    mentions: list[tuple[UUID, UUID, int]] = field(default_factory=list)
+    """(chat, mentioned member, seq): empty unless a message mentions someone."""
+    attachments: list[tuple[UUID, UUID]] = field(default_factory=list)
+    """(file, message): uploaded files the messages carry."""
 
 
 Step = FindExisting | BumpHeads | WriteMessages
@@ -78,6 +82,8 @@ def append_plan(drafts: list[Draft], now: datetime) -> AppendPlan:
         by_chat[draft.chat_id].append(draft)
     ids = {chat_id: [new_id() for _ in group] for chat_id, group in by_chat.items()}
     written: dict[int, MessageView] = {}
+    mentions: list[tuple[UUID, UUID, int]] = []
+    attachments: list[tuple[UUID, UUID]] = []
     if ids:
         heads = [(chat_id, len(ids[chat_id]), ids[chat_id][-1]) for chat_id in sorted(ids)]
         last_seqs: dict[UUID, int] = yield BumpHeads(heads)
@@ -93,14 +99,18 @@ def append_plan(drafts: list[Draft], now: datetime) -> AppendPlan:
                     created_at=now,
                     ai_generated=draft.ai_generated,
                     request_id=draft.request_id,
-                )
+                ).replying_to(draft.reply_to)
+                mentions.extend((chat_id, user, first + offset) for user in draft.mentions)
+                attachments.extend((file_id, message_id) for file_id in draft.file_ids)
     views = list(written.values())
     if views:
         newest: dict[tuple[UUID, UUID], int] = {}
         for v in views:
             newest[v.chat_id, v.sender_id] = max(newest.get((v.chat_id, v.sender_id), 0), v.seq)
         cursors = [(chat, sender, newest[chat, sender]) for chat, sender in sorted(newest)]
-        yield WriteMessages(views, cursors, [MessagePosted.of(v) for v in views])
+        yield WriteMessages(
+            views, cursors, [MessagePosted.of(v) for v in views], mentions, attachments
+        )
     by_key = {(v.chat_id, v.sender_id, v.request_id): v for v in views if v.request_id is not None}
     results: Results = []
     for draft in drafts:

@@ -41,3 +41,30 @@ class MessagePosted(Event):
             ai_generated=message.ai_generated,
             request_id=message.request_id,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageChanged(Event):
+    """An existing message changed: `change` is "edited", "deleted" or "reactions".
+
+    One event for every kind of change, keyed by chat like `MessagePosted`, so a consumer sees
+    a chat's messages and their changes in the order they happened. `text` is the text after
+    the change ("" once deleted: a deleted message's text leaves the system with it).
+    """
+
+    topic: ClassVar[str] = "chat.message.updated"
+
+    message_id: UUID
+    chat_id: UUID
+    seq: int
+    sender_id: UUID
+    change: str
+    change_seq: int
+    actor_id: UUID
+    text: str
+    deleted: bool
+    changed_at: datetime
+
+    @property
+    def key(self) -> str:
+        return str(self.chat_id)

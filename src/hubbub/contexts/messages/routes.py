@@ -12,7 +12,7 @@ from hubbub.contexts.messages.model import SEQ_MAX
 from hubbub.http_errors import ERROR_RESPONSES, with_errors
 from hubbub.kernel.ids import Id
 from hubbub.kernel.params import BodyInt
-from hubbub.kernel.text import PLAIN_PATTERN, TEXT_PATTERN
+from hubbub.kernel.text import PLAIN_PATTERN, TEXT_OR_BLANK_PATTERN, TEXT_PATTERN
 
 router = APIRouter(prefix="/api/v1/chats", tags=["messages"], responses=ERROR_RESPONSES(401))
 
@@ -23,12 +23,27 @@ class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
+        default="",
         description="1–4096 characters once trimmed (it is stored trimmed), something of it "
-        "visible; tab and line breaks are the only control characters allowed",
-        json_schema_extra={"pattern": TEXT_PATTERN},
+        "visible; tab and line breaks are the only control characters allowed. May be blank "
+        "when `file_ids` are given.",
+        json_schema_extra={"pattern": TEXT_OR_BLANK_PATTERN},
     )
     request_id: str | None = Field(
         default=None, json_schema_extra={"minLength": 1, "maxLength": 100, "pattern": PLAIN_PATTERN}
+    )
+    reply_to: Id | None = Field(default=None, description="The message this one answers")
+    file_ids: list[Id] = Field(
+        default_factory=list, max_length=10, description="Your uploads to this chat to send"
+    )
+
+
+class MessageEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        description="The new text: 1–4096 characters once trimmed, something of it visible",
+        json_schema_extra={"pattern": TEXT_PATTERN},
     )
 
 
@@ -51,7 +66,12 @@ async def post_message(
 ) -> MessageView:
     """Send a message (201), or get the original back for a repeated request_id (200)."""
     result = await apis(request).messages.post(
-        sender_id=user.user_id, chat_id=chat_id, text=body.text, request_id=body.request_id
+        sender_id=user.user_id,
+        chat_id=chat_id,
+        text=body.text,
+        request_id=body.request_id,
+        reply_to=body.reply_to,
+        file_ids=tuple(body.file_ids),
     )
     response.status_code = 201 if result.created else 200
     return result.message
@@ -89,4 +109,67 @@ async def history(
 async def mark_read(chat_id: Id, body: ReadMark, user: CurrentUser, request: Request) -> Response:
     """Mark everything up to `seq` as read; the other members get a `read` frame."""
     await apis(request).messages.mark_read(user_id=user.user_id, chat_id=chat_id, seq=body.seq)
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/{chat_id}/messages/{message_id}",
+    response_model=MessageView,
+    responses=ERROR_RESPONSES(403, 404, 409, 422),
+)
+async def edit_message(
+    chat_id: Id, message_id: Id, body: MessageEdit, user: CurrentUser, request: Request
+) -> MessageView:
+    """Edit one's own message within the edit window (403 `edit_window_expired` after it,
+    403 `not_your_message`, 409 `message_deleted`); members get `message_updated`."""
+    return await apis(request).messages.edit(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id, text=body.text
+    )
+
+
+@router.delete(
+    "/{chat_id}/messages/{message_id}",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(403, 404, 409),
+)
+async def delete_message(
+    chat_id: Id, message_id: Id, user: CurrentUser, request: Request
+) -> Response:
+    """Delete for everyone: the message stays as a tombstone with its seq, its text is gone."""
+    await apis(request).messages.delete(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id
+    )
+    return Response(status_code=204)
+
+
+@router.put(
+    "/{chat_id}/messages/{message_id}/reactions/{emoji}",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(403, 404, 409, 422),
+)
+async def add_reaction(
+    chat_id: Id, message_id: Id, emoji: str, user: CurrentUser, request: Request
+) -> Response:
+    """React with one emoji (URL-encoded); reacting twice changes nothing."""
+    await apis(request).messages.react(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id, emoji=emoji, on=True
+    )
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{chat_id}/messages/{message_id}/reactions/{emoji}",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES(403, 404, 409, 422),
+)
+async def remove_reaction(
+    chat_id: Id, message_id: Id, emoji: str, user: CurrentUser, request: Request
+) -> Response:
+    """Take one's reaction back; when there is none, nothing changes."""
+    await apis(request).messages.react(
+        user_id=user.user_id, chat_id=chat_id, message_id=message_id, emoji=emoji, on=False
+    )
     return Response(status_code=204)

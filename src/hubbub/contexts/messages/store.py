@@ -1,4 +1,7 @@
-"""SQLAlchemy tables (prefixed `messages_`) and SqlMessageStore, the group-commit write path."""
+"""SqlMessageStore: the group-commit write path, history pages and read cursors."""
+
+# The tables are re-exported for the tests that reach into them.
+__all__ = ["SqlMessageStore", "cursors", "heads", "messages"]
 
 from datetime import datetime
 from typing import Any
@@ -6,15 +9,7 @@ from uuid import UUID
 
 import asyncpg
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
     case,
     delete,
@@ -22,6 +17,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -39,51 +35,19 @@ from hubbub.contexts.messages.batch import (
     run_plan,
     run_plan_async,
 )
+from hubbub.contexts.messages.file_links import FileLinks
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.store_pg import PgAppendSteps
-from hubbub.infra.db import Database, metadata
+from hubbub.contexts.messages.store_reads import decorate, view_of
+from hubbub.contexts.messages.tables import cursors, files, heads, mentions, messages
+from hubbub.infra.db import Database
 from hubbub.infra.db.outbox import add_to_outbox
-from hubbub.infra.db.schema import UtcDateTime, uuid_column_type
-
-messages = Table(
-    "messages_messages",
-    metadata,
-    Column("id", uuid_column_type(), primary_key=True),
-    Column("chat_id", uuid_column_type(), nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("sender_id", uuid_column_type(), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("edited_at", UtcDateTime, nullable=True),
-    Column("ai_generated", Boolean, nullable=False, default=False),
-    Column("request_id", String(100), nullable=True),
-    UniqueConstraint("chat_id", "seq", name="uq_messages_messages_chat_seq"),
-    UniqueConstraint("chat_id", "sender_id", "request_id", name="uq_messages_messages_idempotency"),
-)
-
-# One row per chat: the seq counter. Its upsert takes the row lock that serialises writers
-# of one chat across processes, which is what keeps seqs gapless.
-heads = Table(
-    "messages_chat_heads",
-    metadata,
-    Column("chat_id", uuid_column_type(), primary_key=True),
-    Column("last_seq", Integer, nullable=False),
-    Column("last_message_id", uuid_column_type(), nullable=True),
-)
-
-cursors = Table(
-    "messages_read_cursors",
-    metadata,
-    Column("chat_id", uuid_column_type(), primary_key=True),
-    Column("user_id", uuid_column_type(), primary_key=True),
-    Column("last_read_seq", Integer, nullable=False),
-    Index("ix_messages_read_cursors_user_id", "user_id"),
-)
 
 
 class SqlMessageStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, links: FileLinks | None = None) -> None:
         self._db = db
+        self._links = links  # signs the links of attached files (none: files not shown)
         self._insert = sqlite_insert if db.is_sqlite else pg_insert
 
     async def append(self, drafts: list[Draft], now: datetime) -> Results:
@@ -138,6 +102,17 @@ class SqlMessageStore:
             )
         )
         add_to_outbox(conn, step.events)
+        for file_id, message_id in step.attachments:
+            conn.execute(
+                update(files)
+                .where(files.c.id == file_id, files.c.message_id.is_(None))
+                .values(message_id=message_id)
+            )
+        if step.mentions:  # only messages that mention someone pay for this
+            conn.execute(
+                insert(mentions),
+                [{"chat_id": c, "user_id": u, "seq": s} for c, u, s in step.mentions],
+            )
         return None
 
     def _cursor_upsert(self, rows: list[dict[str, Any]]) -> Any:
@@ -159,7 +134,18 @@ class SqlMessageStore:
         query = select(messages).where(messages.c.chat_id == chat_id, messages.c.id == message_id)
         async with self._db.read() as conn:
             row = (await conn.execute(query)).first()
-        return _view(row._mapping) if row else None
+            if row is None:
+                return None
+            [view] = await decorate(conn, [_view(row._mapping)], self._links)
+        return view
+
+    async def get_many(self, message_ids: list[UUID]) -> list[MessageView]:
+        if not message_ids:
+            return []
+        query = select(messages).where(messages.c.id.in_(message_ids))
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+            return await decorate(conn, [_view(r._mapping) for r in rows], self._links)
 
     async def page(
         self, chat_id: UUID, *, below_seq: int | None, above_seq: int | None, limit: int
@@ -173,7 +159,7 @@ class SqlMessageStore:
             query = query.order_by(messages.c.seq.desc())
         async with self._db.read() as conn:
             rows = (await conn.execute(query.limit(limit))).all()
-        views = [_view(r._mapping) for r in rows]
+            views = await decorate(conn, [_view(r._mapping) for r in rows], self._links)
         return views if above_seq is not None else views[::-1]
 
     async def last_seq(self, chat_id: UUID) -> int:
@@ -203,6 +189,26 @@ class SqlMessageStore:
                     .group_by(cursors.c.chat_id)
                 )
             ).all()
+            mention_rows = (
+                await conn.execute(
+                    select(mentions.c.chat_id, func.count())
+                    .select_from(
+                        mentions.outerjoin(
+                            cursors,
+                            and_(
+                                cursors.c.chat_id == mentions.c.chat_id,
+                                cursors.c.user_id == mentions.c.user_id,
+                            ),
+                        )
+                    )
+                    .where(
+                        mentions.c.user_id == user_id,
+                        mentions.c.chat_id.in_(chat_ids),
+                        mentions.c.seq > func.coalesce(cursors.c.last_read_seq, 0),
+                    )
+                    .group_by(mentions.c.chat_id)
+                )
+            ).all()
             last_ids = [r.last_message_id for r in head_rows if r.last_message_id is not None]
             last_rows = (
                 (await conn.execute(select(messages).where(messages.c.id.in_(last_ids)))).all()
@@ -211,6 +217,7 @@ class SqlMessageStore:
             )
         read = {r.chat_id: int(r.last_read_seq) for r in cursor_rows}
         others = {r[0]: int(r[1]) for r in others_rows}
+        mentioned = {r[0]: int(r[1]) for r in mention_rows}
         lasts = {r.chat_id: _brief(r._mapping) for r in last_rows}
         return {
             r.chat_id: ChatActivity(
@@ -218,6 +225,7 @@ class SqlMessageStore:
                 last_read_seq=read.get(r.chat_id, 0),
                 last_message=lasts.get(r.chat_id),
                 others_read_seq=others.get(r.chat_id, 0),
+                mention_count=mentioned.get(r.chat_id, 0),
             )
             for r in head_rows
         }
@@ -259,12 +267,23 @@ def _idempotency_lookup(keys: list[IdempotencyKey]) -> ColumnElement[bool]:
 
 
 def _message_row(v: MessageView) -> dict[str, Any]:
-    return v.model_dump()
+    return {
+        "id": v.id,
+        "chat_id": v.chat_id,
+        "seq": v.seq,
+        "sender_id": v.sender_id,
+        "text": v.text,
+        "created_at": v.created_at,
+        "edited_at": v.edited_at,
+        "ai_generated": v.ai_generated,
+        "request_id": v.request_id,
+        "reply_to_id": v.reply_to_id,
+    }
 
 
 def _view(row: Any) -> MessageView:
-    return MessageView.model_validate(dict(row))
+    return view_of(row)
 
 
 def _brief(row: Any) -> MessageBrief:
-    return MessageBrief.model_validate(dict(row))
+    return MessageBrief.model_validate({**row, "deleted": row["deleted_at"] is not None})

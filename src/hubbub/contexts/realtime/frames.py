@@ -83,6 +83,49 @@ def sync_positions(frame: ClientFrame) -> dict[UUID, int]:
     return positions
 
 
+def optional_id(frame: ClientFrame, name: str) -> UUID | None:
+    value = frame.body.get(name)
+    if value is None:
+        return None
+    found = parse_id(value) if isinstance(value, str) else None
+    if found is None:
+        raise Invalid(f"{name}: not a valid id", code="invalid_field")
+    return found
+
+
+def optional_ids(frame: ClientFrame, name: str, most: int = 10) -> tuple[UUID, ...]:
+    value = frame.body.get(name)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > most:
+        raise Invalid(f"{name}: a list of at most {most} ids", code="invalid_field")
+    found = [parse_id(item) if isinstance(item, str) else None for item in value]
+    if any(item is None for item in found):
+        raise Invalid(f"{name}: not valid ids", code="invalid_field")
+    return tuple(item for item in found if item is not None)
+
+
+def sync_changes(frame: ClientFrame) -> dict[UUID, int]:
+    """The optional finer cursor of `sync`: per chat, the last `change_id` seen."""
+    changes = frame.body.get("changes")
+    if changes is None:
+        return {}
+    if not isinstance(changes, dict) or len(changes) > 1000:
+        raise Invalid("changes: a map of chat id to last change_id seen", code="invalid_field")
+    found: dict[UUID, int] = {}
+    for key, number in changes.items():
+        chat = parse_id(key)
+        if (
+            chat is None
+            or isinstance(number, bool)
+            or not isinstance(number, int)
+            or not 0 <= number <= SEQ_MAX
+        ):
+            raise Invalid("changes: a map of chat id to last change_id seen", code="invalid_field")
+        found[chat] = number
+    return found
+
+
 def error_frame(code: str, message: str, request_id: str | None) -> dict[str, Any]:
     frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
     if request_id is not None:

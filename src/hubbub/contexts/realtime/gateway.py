@@ -194,7 +194,7 @@ class Gateway:
             seq = frames.required(frame, "seq", int)
             await self._messages.mark_read(user_id=conn.user_id, chat_id=chat_id, seq=seq)
         elif kind == "sync":
-            await self._on_sync(conn, frames.sync_positions(frame))
+            await self._on_sync(conn, frames.sync_positions(frame), frames.sync_changes(frame))
         else:  # advice_request: the advice arrives later as an `ai_advice` frame
             chat_id = frames.chat_id(frame, default_chat)
             await self._assistant.request_advice(user_id=conn.user_id, chat_id=chat_id)
@@ -211,6 +211,8 @@ class Gateway:
             text=text,
             request_id=request_id,
             origin=conn.id,
+            reply_to=frames.optional_id(frame, "reply_to"),
+            file_ids=frames.optional_ids(frame, "file_ids"),
         )
         message = result.message
         self._send(
@@ -226,7 +228,11 @@ class Gateway:
             },
         )
 
-    async def _on_sync(self, conn: Connection, positions: dict[UUID, int]) -> None:
+    async def _on_sync(
+        self, conn: Connection, positions: dict[UUID, int], changes: dict[UUID, int]
+    ) -> None:
+        """Per chat: the missed messages as `new_message`, then every message changed since
+        the last one seen was sent as `message_updated`, in the order of the changes."""
         for chat_id, seen in positions.items():
             page = await self._messages.history(
                 user_id=conn.user_id, chat_id=chat_id, limit=500, after_seq=seen
@@ -236,6 +242,26 @@ class Gateway:
                     conn, {"type": "new_message", "message": message.model_dump(mode="json")}
                 )
             if page.has_next:
+                self._send(conn, {"type": "sync_truncated", "chat_id": str(chat_id)})
+                continue  # the client pages the rest through REST, which is current
+            changed = await self._messages.changed_since(
+                user_id=conn.user_id,
+                chat_id=chat_id,
+                seq=seen,
+                after_change=changes.get(chat_id),
+                limit=500,
+            )
+            for number, message in changed:
+                self._send(
+                    conn,
+                    {
+                        "type": "message_updated",
+                        "change": "deleted" if message.deleted else "sync",
+                        "change_id": number,
+                        "message": message.model_dump(mode="json"),
+                    },
+                )
+            if len(changed) == 500:
                 self._send(conn, {"type": "sync_truncated", "chat_id": str(chat_id)})
 
     def _send(self, conn: Connection, frame: dict[str, Any]) -> None:

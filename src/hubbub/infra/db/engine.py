@@ -12,6 +12,7 @@ statement through aiosqlite; on PostgreSQL the same function runs through asyncp
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._commit_hooks: list[Callable[[], None]] = []
+        self._background: set[asyncio.Future[None]] = set()
         self._write_lock = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
         self._sync_writer: Engine | None = None
         self._writer_thread: ThreadPoolExecutor | None = None
@@ -85,8 +87,9 @@ class Database:
         if notify:
             self._committed()
 
-    async def run_write(self, work: Callable[[Connection], T]) -> T:
-        """Run `work(connection)` as one transaction, in one hop (see the module docstring)."""
+    async def run_write(self, work: Callable[[Connection], T], *, notify: bool = True) -> T:
+        """Run `work(connection)` as one transaction, in one hop (see the module docstring).
+        After commit the `on_commit` hooks run, unless `notify` is False."""
         if self._sync_writer is None or self._writer_thread is None:
             async with self.writer.begin() as conn:
                 result = await conn.run_sync(work)
@@ -100,7 +103,8 @@ class Database:
             async with self._write_lock:
                 loop = asyncio.get_running_loop()
                 result = await loop.run_in_executor(self._writer_thread, transaction)
-        self._committed()
+        if notify:
+            self._committed()
         return result
 
     async def run_asyncpg_write(self, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -121,6 +125,19 @@ class Database:
         async with self.reader.connect() as conn:
             yield conn
 
+    def forget_deleted(self) -> None:
+        """After text was deleted: on SQLite, start a checkpoint that empties the WAL, whose
+        old page images still hold the text (the pages themselves are zeroed by
+        `secure_delete`). Best effort: a reader in the way makes it give up after 200 ms, and
+        the next delete or SQLite's own checkpoint tries again. PostgreSQL's old row versions
+        are left to autovacuum."""
+        if not self.is_sqlite:
+            return
+        path = self.url.split("///", 1)[-1]
+        task = asyncio.get_running_loop().run_in_executor(None, _checkpoint_truncate, path)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Call `hook` after every committed write (the outbox relay wakes up this way)."""
         self._commit_hooks.append(hook)
@@ -134,6 +151,8 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
@@ -145,6 +164,14 @@ class Database:
     def _committed(self) -> None:
         for hook in self._commit_hooks:
             hook()
+
+
+def _checkpoint_truncate(path: str) -> None:
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=0.2)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # busy: the next checkpoint will do
 
 
 def _ensure_parent_dir(url: str) -> None:
@@ -163,6 +190,8 @@ def _configure_sqlite(sync_engine: Engine, synchronous: str, *, immediate: bool)
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Freed space is zeroed, so a deleted message's text does not linger in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

@@ -2,6 +2,7 @@
 
 import { humanError } from "./api.js";
 import * as actions from "./actions.js";
+import { applyUpdate, maybeNotify } from "./essentials.js";
 import * as store from "./store.js";
 import { toast } from "./views/toasts.js";
 
@@ -45,6 +46,9 @@ function handle(frame) {
       return onMemberLeft(frame);
     case "sync_truncated":
       return onTruncated(frame.chat_id);
+    case "message_updated":
+      applyUpdate(frame.message);
+      return undefined;
     case "ai_advice":
       store.addAdvice(frame.chat_id, [frame], { live: true });
       return undefined;
@@ -68,6 +72,7 @@ function onNewMessage(message) {
     socket.send({ type: "sync", chats: { [message.chat_id]: before } });
   }
   if (isChatVisible(message.chat_id)) actions.markRead(message.chat_id);
+  else maybeNotify(message);
 }
 
 function onError(frame) {

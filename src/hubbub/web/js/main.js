@@ -91,6 +91,10 @@ async function startApp(session) {
 
   const nav = {
     open: (chatId) => navigate(chatId),
+    openAt: (chatId, messageId) => {
+      navigate(chatId);
+      setTimeout(() => app?.conversation?.jumpTo(messageId), 0);
+    },
     back: () => navigate(null),
     newGroup: () => newGroupDialog((chat) => navigate(chat.id)),
     // The session ends on the server too (its token stops working, its other sockets

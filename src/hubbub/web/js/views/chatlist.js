@@ -112,7 +112,7 @@ export function mountChatList(root, nav) {
     const who = last.sender_id === me.id ? "You: " : chat.type === "group" ? `${store.displayName(last.sender_id)}: ` : "";
     return h("span.preview", {},
       last.ai_generated ? h("span.ai-badge.small", { "aria-label": "AI generated" }, "AI") : null,
-      who, last.text.slice(0, 140));
+      who, last.deleted ? "Deleted message" : last.text.slice(0, 140));
   }
 
   function renderItem(chat) {
@@ -125,8 +125,10 @@ export function mountChatList(root, nav) {
       title,
       chat.type === "group" ? "group" : online ? "online" : null,
       unread ? `${unread} unread` : null,
+      chat.mention_count ? `${chat.mention_count} mentioning you` : null,
+      chat.muted ? "muted" : null,
     ].filter(Boolean).join(", ");
-    const button = h(`button.chat-item${active ? ".active" : ""}${unread ? ".unread" : ""}`, {
+    const button = h(`button.chat-item${active ? ".active" : ""}${unread ? ".unread" : ""}${chat.muted ? ".muted-chat" : ""}`, {
       type: "button",
       "aria-label": label,
       "aria-current": active ? "true" : null,
@@ -142,7 +144,8 @@ export function mountChatList(root, nav) {
         when ? h("time.chat-time", { datetime: when }, formatShort(when)) : null),
       h("span.chat-item-bottom", {},
         preview(chat),
-        unread ? h("span.badge", { "aria-hidden": "true" }, unread > 99 ? "99+" : String(unread)) : null)));
+        chat.mention_count ? h("span.badge.mention-badge", { "aria-hidden": "true" }, "@") : null,
+        unread ? h(`span.badge${chat.muted ? ".badge-muted" : ""}`, { "aria-hidden": "true" }, unread > 99 ? "99+" : String(unread)) : null)));
     return button;
   }
 

@@ -3,6 +3,14 @@
 import * as actions from "../actions.js";
 import { avatar, charCount, dayKey, formatDay, formatFull, formatTime, h, icon, lastSeen } from "../dom.js";
 import * as store from "../store.js";
+import {
+  clearComposerExtras, composerExtras, enableNotifications, essentialsApi, notificationsSupported, sendRich,
+  uploadFile,
+} from "../essentials.js";
+import {
+  editedMark, filesBlock, messageActions, messageText, reactionsRow, replyQuote, svgIcon,
+} from "./message_extras.js";
+import { searchDialog } from "./search.js";
 
 const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 240;
@@ -30,10 +38,16 @@ export function mountConversation(root, nav) {
     type: "button", "aria-label": "AI assistant", title: "AI assistant", "aria-pressed": "false",
     "aria-controls": "ai-panel", onclick: () => nav.toggleAi(),
   }, icon("spark"), aiDot);
+  const searchButton = h("button.icon-button", { type: "button", "aria-label": "Search messages", title: "Search messages", onclick: () => searchDialog({ chatId, open: (id, messageId) => nav.openAt(id, messageId) }) }, icon("search"));
+  const muteButton = h("button.icon-button.mute-toggle", { type: "button", "aria-pressed": "false", onclick: () => toggleMute() }, svgIcon("bell"));
+  const notifyButton = h("button.link-button.notify-enable", { type: "button", hidden: true, onclick: async () => {
+    await enableNotifications();
+    renderHeader();
+  } }, "Enable notifications");
   const header = h("header.conv-head", {},
     backButton, headAvatar,
     h("div.conv-head-text", {}, title, subtitle),
-    h("div.head-actions", {}, membersButton, aiButton));
+    h("div.head-actions", {}, notifyButton, searchButton, muteButton, membersButton, aiButton));
 
   const historyTop = h("div.history-top", { "aria-live": "polite" });
   const list = h("ol.message-list", { "aria-labelledby": "conv-title" });
@@ -48,7 +62,10 @@ export function mountConversation(root, nav) {
   const counter = h("span.counter", { id: "composer-counter", "aria-live": "polite" });
   const hint = h("span.visually-hidden", { id: "composer-hint" }, "Enter sends, Shift+Enter adds a new line.");
   const sendButton = h("button.send", { type: "submit", "aria-label": "Send" }, icon("send"));
-  const composer = h("form.composer", { "aria-label": "Send a message" }, input, counter, hint, sendButton);
+  const fileInput = h("input.visually-hidden", { type: "file", "aria-label": "Attach a file", multiple: true });
+  const attachButton = h("button.icon-button.attach", { type: "button", "aria-label": "Attach a file", title: "Attach a file", onclick: () => fileInput.click() }, svgIcon("clip"));
+  const composerBar = h("div.composer-bar", { hidden: true, "aria-live": "polite" });
+  const composer = h("form.composer", { "aria-label": "Send a message" }, composerBar, attachButton, fileInput, input, counter, hint, sendButton);
 
   const body = h("div.conv-body", { hidden: true }, header, scroller, jump, typingLine, composer);
   const empty = h("div.conv-empty", {},
@@ -87,10 +104,140 @@ export function mountConversation(root, nav) {
     }
   });
   input.addEventListener("blur", () => chatId && actions.stopTyping(chatId));
-  composer.addEventListener("submit", (event) => {
+  fileInput.addEventListener("change", async () => {
+    const id = chatId;
+    for (const file of fileInput.files) {
+      try {
+        composerExtras(id).files.push(await uploadFile(id, file));
+      } catch (error) {
+        actions.report(error);
+      }
+    }
+    fileInput.value = "";
+    if (id === chatId) renderComposerBar();
+  });
+
+  function renderComposerBar() {
+    const extra = chatId ? composerExtras(chatId) : null;
+    const parts = [];
+    if (extra?.editing) parts.push(h("span.bar-what", {}, "Editing your message"));
+    else if (extra?.replyTo) {
+      parts.push(h("span.bar-what", {}, `Replying to ${store.displayName(extra.replyTo.sender_id)}: `),
+        h("span.bar-preview", {}, (extra.replyTo.text || "").slice(0, 80)));
+    }
+    for (const file of extra?.files || []) parts.push(h("span.bar-file", {}, `📎 ${file.name}`));
+    composerBar.replaceChildren(...parts, parts.length
+      ? h("button.icon-button", { type: "button", "aria-label": "Cancel", onclick: () => {
+        if (extra?.editing) input.value = "";
+        clearComposerExtras(chatId);
+        renderComposerBar();
+        updateCounter();
+      } }, icon("close"))
+      : "");
+    composerBar.hidden = !parts.length;
+  }
+
+  function startReply(message) {
+    const extra = composerExtras(chatId);
+    extra.editing = null;
+    extra.replyTo = message;
+    renderComposerBar();
+    input.focus();
+  }
+
+  function startEdit(message) {
+    const extra = composerExtras(chatId);
+    extra.replyTo = null;
+    extra.editing = message;
+    setDraft(message.text);
+    renderComposerBar();
+  }
+
+  async function react(message, emoji, on) {
+    try {
+      await essentialsApi.react(message.chat_id, message.id, emoji, on);
+    } catch (error) {
+      actions.report(error);
+    }
+  }
+
+  async function removeMessage(message) {
+    if (!window.confirm("Delete this message for everyone?")) return;
+    try {
+      await essentialsApi.remove(message.chat_id, message.id);
+    } catch (error) {
+      actions.report(error);
+    }
+  }
+
+  async function toggleMute() {
+    const chat = store.state.chats.get(chatId);
+    if (!chat) return;
+    try {
+      store.upsertChats([await essentialsApi.settings(chatId, !chat.muted)]);
+    } catch (error) {
+      actions.report(error);
+    }
+  }
+
+  /** Scroll to a message (loading earlier pages when needed) and flash it. */
+  async function jumpTo(messageId) {
+    const id = chatId;
+    const find = () => list.querySelector(`li.msg[data-message-id="${messageId}"]`);
+    for (let page = 0; !find() && page < 40 && id === chatId; page += 1) {
+      const c = store.conv(id);
+      if (!c.loaded) await actions.loadHistory(id).catch(() => {});
+      else if (!c.hasPrevious || !(await actions.loadOlder(id).catch(() => false))) break;
+      renderMessages();
+    }
+    const target = find();
+    if (!target) {
+      actions.report(new Error("That message isn't available any more."));
+      return;
+    }
+    target.scrollIntoView({ block: "center" });
+    target.classList.add("flash");
+    setTimeout(() => target.classList.remove("flash"), 1600);
+  }
+
+  composer.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!chatId) return;
-    const problem = actions.sendMessage(chatId, input.value);
+    const extra = composerExtras(chatId);
+    if (extra.editing) {
+      const editing = extra.editing;
+      try {
+        await essentialsApi.edit(editing.chat_id, editing.id, input.value);
+      } catch (error) {
+        actions.report(error);
+        return;
+      }
+      clearComposerExtras(chatId);
+      input.value = "";
+      drafts.delete(chatId);
+      renderComposerBar();
+      autosize();
+      updateCounter();
+      return;
+    }
+    const sendExtras = {};
+    if (extra.replyTo) sendExtras.reply_to = extra.replyTo.id;
+    if (extra.files.length) sendExtras.file_ids = extra.files.map((f) => f.id);
+    let problem = null;
+    if (Object.keys(sendExtras).length) {
+      try {
+        await sendRich(chatId, input.value, sendExtras);
+      } catch (error) {
+        actions.report(error);
+        return;
+      }
+    } else {
+      problem = actions.sendMessage(chatId, input.value);
+    }
+    if (!problem) {
+      clearComposerExtras(chatId);
+      renderComposerBar();
+    }
     if (problem) {
       if (input.value.trim()) counter.textContent = problem;
       return;
@@ -169,15 +316,27 @@ export function mountConversation(root, nav) {
       message.ai_generated
         ? h("span.ai-badge", { role: "img", "aria-label": `Written by the AI assistant for ${mine ? "you" : sender}`, title: "Written by the AI assistant" }, "AI")
         : null,
+      editedMark(message),
       h("time", { datetime: message.created_at, title: formatFull(message.created_at) }, formatTime(message.created_at)),
       mine ? h(`span.status.status-${status}`, { "aria-label": STATUS_TEXT[status], title: STATUS_TEXT[status] }, icon(STATUS_ICON[status])) : null);
     const bubble = h("div.bubble", {},
       showSender ? h("span.sender", { dataset: { hue: String(hueOf(message.sender_id)) } }, sender) : null,
-      h("p.text", {}, message.text),
-      meta);
+      replyQuote(message, jumpTo),
+      messageText(message),
+      filesBlock(message),
+      meta,
+      reactionsRow(message, (emoji, on) => react(message, emoji, on)));
+    const canDelete = mine || (chat?.type === "group" && chat.owner_id === store.state.me.id);
+    const tools = messageActions(message, { mine, canDelete }, {
+      reply: () => startReply(message),
+      react: (emoji, on) => react(message, emoji, on),
+      edit: () => startEdit(message),
+      remove: () => removeMessage(message),
+    });
     const children = [
       !mine && chat?.type === "group" ? (showSender ? avatar(sender, message.sender_id, { size: "sm" }) : h("span.avatar-spacer")) : null,
       bubble,
+      tools,
     ];
     if (status === "failed") {
       children.push(h("div.failed-actions", {},
@@ -235,6 +394,9 @@ export function mountConversation(root, nav) {
         const m = item.message;
         const signature = [
           m.id, m.status, item.status, item.showSender && store.displayName(m.sender_id), m.error || "",
+          m.edited_at || "", m.deleted ? "deleted" : "", m.text,
+          JSON.stringify(m.reactions || []), (m.files || []).map((f) => f.id).join(","),
+          JSON.stringify(m.reply_to || null),
         ].join("|");
         if (!li || li.dataset.signature !== signature) {
           const next = h(`li.msg.${item.mine ? "mine" : "theirs"}`, {
@@ -243,6 +405,7 @@ export function mountConversation(root, nav) {
           if (m.id) next.dataset.messageId = m.id;
           if (m.seq) next.dataset.seq = String(m.seq);
           if (m.ai_generated) next.classList.add("ai");
+          if (m.deleted) next.classList.add("deleted");
           if (li) li.replaceWith(next);
           li = next;
         }
@@ -298,6 +461,11 @@ export function mountConversation(root, nav) {
     }
     subtitle.textContent = sub;
     membersButton.hidden = chat.type !== "group";
+    muteButton.replaceChildren(svgIcon(chat.muted ? "bellOff" : "bell"));
+    muteButton.setAttribute("aria-pressed", String(Boolean(chat.muted)));
+    muteButton.setAttribute("aria-label", chat.muted ? "Unmute this chat" : "Mute this chat");
+    muteButton.title = muteButton.getAttribute("aria-label");
+    notifyButton.hidden = !notificationsSupported() || Notification.permission !== "default";
     const unseen = store.state.adviceUnseen.get(chatId) || 0;
     aiDot.hidden = !unseen;
     aiButton.setAttribute("aria-label", unseen ? `AI assistant, ${unseen} new advice` : "AI assistant");
@@ -335,6 +503,7 @@ export function mountConversation(root, nav) {
     input.value = drafts.get(id) || "";
     autosize();
     updateCounter();
+    renderComposerBar();
     const own = (fn) => (detail) => {
       if (!detail.chatId || detail.chatId === chatId) fn(detail);
     };
@@ -373,6 +542,7 @@ export function mountConversation(root, nav) {
   return {
     show,
     setDraft,
+    jumpTo,
     focusComposer: () => input.focus(),
     refreshHeader: renderHeader,
     get chatId() {
