@@ -84,3 +84,11 @@ def test_links_verify_and_expire(clock: FixedClock) -> None:
     with pytest.raises(Forbidden) as late:
         links.check(file_id, "thumbnail", expires, signature)
     assert late.value.code == "file_link_expired"
+
+
+@pytest.mark.parametrize("forged", ["+äÔÌÎ®8·ÿ\U000f1677é", "", "\udcff" * 8, "0" * 200])
+def test_a_forged_signature_of_any_characters_is_forbidden(clock: FixedClock, forged: str) -> None:
+    links = FileLinks(secret="s" * 40, ttl_seconds=60, clock=clock)
+    with pytest.raises(Forbidden) as refused:
+        links.check(new_id(), "original", 10**9, forged)
+    assert refused.value.code == "invalid_file_link"

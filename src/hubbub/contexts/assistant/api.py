@@ -3,7 +3,7 @@
 from typing import Literal, Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hubbub.kernel.clock import Timestamp
 
@@ -40,7 +40,7 @@ class AssistantSettingsPatch(BaseModel):
 
     gender: Gender | None = None
     address: Address | None = None
-    learn_style: bool | None = None
+    learn_style: StrictBool | None = None
 
 
 class BindingView(BaseModel):

@@ -32,7 +32,10 @@ class FileLinks:
     def check(self, file_id: UUID, variant: str, expires: int, signature: str) -> None:
         """Forbidden unless the link is genuine and not expired."""
         wanted = self._sign(file_id, variant, expires)
-        if variant not in VARIANTS or not hmac.compare_digest(wanted, signature):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged link may hold
+        # any), and that must be a 403 like any other forgery.
+        given = signature.encode("utf-8", "replace")
+        if variant not in VARIANTS or not hmac.compare_digest(wanted.encode(), given):
             raise Forbidden("this file link is not valid", code="invalid_file_link")
         if self._clock.now().timestamp() > expires:
             raise Forbidden("this file link has expired", code="file_link_expired")

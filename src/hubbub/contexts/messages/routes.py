@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.apis import apis
@@ -16,6 +16,14 @@ from hubbub.kernel.text import PLAIN_PATTERN, TEXT_OR_BLANK_PATTERN, TEXT_PATTER
 
 router = APIRouter(prefix="/api/v1/chats", tags=["messages"], responses=ERROR_RESPONSES(401))
 
+Emoji = Annotated[
+    str,
+    Path(
+        description="One emoji as Unicode defines them (skin tones, ZWJ sequences, flags), "
+        "URL-encoded; anything else is 422 `invalid_emoji`",
+        json_schema_extra={"maxLength": 64},
+    ),
+]
 ONE_CURSOR = "Use at most one of before_id, after_id and after_seq (422 otherwise)."
 
 
@@ -150,7 +158,7 @@ async def delete_message(
     responses=ERROR_RESPONSES(403, 404, 409, 422),
 )
 async def add_reaction(
-    chat_id: Id, message_id: Id, emoji: str, user: CurrentUser, request: Request
+    chat_id: Id, message_id: Id, emoji: Emoji, user: CurrentUser, request: Request
 ) -> Response:
     """React with one emoji (URL-encoded); reacting twice changes nothing."""
     await apis(request).messages.react(
@@ -166,7 +174,7 @@ async def add_reaction(
     responses=ERROR_RESPONSES(403, 404, 409, 422),
 )
 async def remove_reaction(
-    chat_id: Id, message_id: Id, emoji: str, user: CurrentUser, request: Request
+    chat_id: Id, message_id: Id, emoji: Emoji, user: CurrentUser, request: Request
 ) -> Response:
     """Take one's reaction back; when there is none, nothing changes."""
     await apis(request).messages.react(
