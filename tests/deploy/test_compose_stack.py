@@ -1,6 +1,7 @@
 """compose.scaled.yaml brought up for real with podman-compose on the image of this checkout
 (and local stand-ins for the public images): two people on two gateways chat over WebSocket,
 the assistant answers through the Kafka-compatible broker, Prometheus scrapes every process,
+a file uploaded on one gateway downloads from the other, the indexer makes messages searchable,
 then everything stops gracefully and goes away.
 
 TODO(issue 11): write a diary entry and see its mood once the `mood` role exists.
@@ -82,6 +83,57 @@ async def test_two_people_chat_across_two_gateways(stack: ComposeStack) -> None:
         assert [m["text"] for m in history] == ["hi Bob", "hi Alice"]
         assert (await http.get("/")).status_code == 200
         assert (await http.get("/metrics")).status_code == 404  # not published to clients
+
+
+# A 2x2 red PNG (written by Pillow).
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73000000164944415478"
+    "9c633c2127c7c0c0c0c4c0c0c0c0c000000d0401087d71ca660000000049454e44ae426082"
+)
+
+
+async def test_a_file_shared_on_one_gateway_downloads_from_the_other_and_search_finds(
+    stack: ComposeStack,
+) -> None:
+    """Uploads live in one store for every gateway; the indexer role feeds search."""
+    one, two = stack.url("GATEWAY_1"), stack.url("GATEWAY_2")
+    async with http_client(one) as http_one, http_client(two) as http_two:
+        _alice, alice_token = await new_user(http_one, "compose")
+        bob, bob_token = await new_user(http_two, "compose")
+        chat = (await direct_chat(http_one, alice_token, bob["id"]))["id"]
+        upload = await http_one.post(
+            f"{API}/chats/{chat}/files",
+            headers=bearer(alice_token),
+            files={"file": ("pixel.png", PIXEL, "image/png")},
+        )
+        sent_file = expect(upload, 201)
+        body = {"text": "the quarterly meetings photo", "file_ids": [sent_file["id"]]}
+        expect(
+            await http_one.post(
+                f"{API}/chats/{chat}/messages", json=body, headers=bearer(alice_token)
+            ),
+            201,
+        )
+        [seen] = expect(
+            await http_two.get(f"{API}/chats/{chat}/messages", headers=bearer(bob_token)), 200
+        )["messages"]
+        [shared] = seen["files"]
+        download = await http_two.get(shared["url"])
+        assert (download.status_code, download.content) == (200, PIXEL)
+
+        deadline = time.monotonic() + 30
+        while True:  # indexed from the bus by the indexer role, within moments
+            found = expect(
+                await http_two.get(
+                    f"{API}/search/messages", params={"q": "meeting"}, headers=bearer(bob_token)
+                ),
+                200,
+            )["results"]
+            if found:
+                break
+            assert time.monotonic() < deadline, "the indexer never indexed the message"
+            await asyncio.sleep(1)
+        assert "<mark>" in found[0]["highlight"]
 
 
 async def test_the_assistant_answers_through_the_broker(stack: ComposeStack) -> None:
