@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test test-browser screenshots lint format migrate bench clean check
+.PHONY: install run test test-browser screenshots lint format migrate bench clean check train-mood
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ check: test lint
 
 migrate: $(STAMP)
 	$(BIN)/hubbub db upgrade
+
+# The mood model's head: trained on data/mood/ (train split only), written into the package.
+train-mood: $(STAMP)
+	$(BIN)/python scripts/train_mood.py
 
 bench: $(STAMP)
 	bash bench/run.sh
