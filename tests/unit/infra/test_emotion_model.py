@@ -41,9 +41,10 @@ CLEAR_CUT = [
 ]  # fmt: skip
 
 KNOWN_MISSES = [
-    # Death of a pet in Russian reads as uncertain (joy 0.40, sadness 0.23): the embedder
-    # places it near the training set's happy pet entries. Listed in the README's limits;
-    # strict, so that a model which gets it right says so.
+    # Death of a pet in Russian reads as uncertain (joy 0.43, sadness 0.30) where the same
+    # sentence in English is plainly sadness: the embedder places it near the training set's
+    # happy pet entries. Listed in the README's limits; strict, so that a model which gets it
+    # right says so.
     ("Умер мой старый кот, весь день плачу.", "sadness", "ru"),
 ]
 

@@ -55,12 +55,15 @@ def test_each_language_has_at_least_600_entries_of_every_emotion(rows: list[Row]
         assert min(counts.values()) >= 0.1 * sum(counts.values())
 
 
-def test_the_held_out_split_is_a_quarter_of_every_class(rows: list[Row]) -> None:
+def test_the_held_out_split_is_a_fifth_to_a_quarter_of_every_class(rows: list[Row]) -> None:
+    # A quarter of the first two batches; the third batch is training-only (data/mood/README).
     for language in LANGUAGES:
+        mine = [row for row in rows if row.language == language]
+        assert 0.2 <= sum(row.split == "test" for row in mine) / len(mine) <= 0.25
         for emotion in EMOTIONS:
-            same = [row for row in rows if (row.language, row.emotion) == (language, emotion)]
+            same = [row for row in mine if row.emotion == emotion]
             held_out = sum(row.split == "test" for row in same) / len(same)
-            assert 0.2 <= held_out <= 0.3, (language, emotion)
+            assert 0.18 <= held_out <= 0.3, (language, emotion)
 
 
 def test_no_entry_is_written_twice_and_neutral_means_neutral(rows: list[Row]) -> None:
