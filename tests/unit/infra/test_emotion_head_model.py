@@ -9,7 +9,7 @@ import pytest
 from hubbub.infra.emotion import EmotionHeadModel
 from hubbub.infra.emotion.head import EmotionHead
 from hubbub.infra.emotion.model import MAX_CHUNK_CHARS
-from hubbub.kernel.mood import EMOTIONS, UNCERTAIN
+from hubbub.kernel.mood import EMOTIONS, UNCERTAIN, MoodModel
 from hubbub.kernel.ports import Vectors
 
 CUES = ("happy", "sad", "angry", "afraid", "wow", "bought")
@@ -124,6 +124,11 @@ def test_a_blank_entry_is_refused(model: EmotionHeadModel) -> None:
 def test_a_head_trained_on_another_embedder_is_refused(embedder: KeywordEmbedder) -> None:
     with pytest.raises(ValueError, match="retrain"):
         EmotionHeadModel(embedder, keyword_head(embedder="another-model"))
+
+
+def test_it_is_the_diary_s_mood_model(embedder: KeywordEmbedder) -> None:
+    port: MoodModel = EmotionHeadModel(embedder, keyword_head())  # checked by mypy
+    assert port.analyse("so happy").model == port.name
 
 
 def test_warm_warms_the_embedder(model: EmotionHeadModel, embedder: KeywordEmbedder) -> None:
