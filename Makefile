@@ -12,7 +12,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.t
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-runtime run test test-browser screenshots lint format migrate bench clean check demo image proto assistant-index
+.PHONY: install install-runtime run test test-browser screenshots lint format migrate bench clean check demo image proto assistant-index train-mood
 
 install: $(TOOLS)
 
@@ -94,6 +94,10 @@ assistant-index: $(TOOLS)
 
 migrate: $(RUNTIME)
 	$(BIN)/hubbub db upgrade
+
+# The mood model's head: trained on data/mood/ (train split only), written into the package.
+train-mood: $(TOOLS)
+	$(BIN)/python scripts/train_mood.py
 
 bench: $(TOOLS)
 	bash bench/run.sh
