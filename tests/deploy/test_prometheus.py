@@ -190,6 +190,15 @@ def exported() -> Iterator[tuple[LivePrometheus, set[str]]]:
             asyncio.run(chat_and_ask_the_assistant(server, prometheus))
             for grew in ("hubbub_assistant_job_seconds_count", "hubbub_delivery_seconds_count"):
                 prometheus.wait_for(f"rate({grew}[1m]) > 0")
+            # The waits above can outlast the REST traffic's one-minute window on a busy
+            # machine: REST calls across a few scrapes keep the latency panels' rates alive.
+            for _ in range(4):
+                httpx.post(f"{server.base_url}/api/v1/auth/login", json={}, timeout=10)
+                time.sleep(0.6)
+            prometheus.wait_for(
+                'rate(hubbub_http_request_duration_seconds_count{route="/api/v1/auth/login"}[1m])'
+                " > 0"
+            )
             text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
             names = set()
             for family in text_string_to_metric_families(text):

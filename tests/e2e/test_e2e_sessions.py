@@ -236,7 +236,15 @@ async def test_a_signed_token_of_an_unknown_user_is_refused_everywhere(
     chat = await direct_chat(http, real_token, (await new_user(http))[0]["id"])
     token = ghost_token(server)
     spec = expect(await http.get("/openapi.json"), 200)
-    ids = {"chat_id": chat["id"], "user_id": real["id"], "binding_id": str(uuid.uuid4())}
+    ids = {
+        "chat_id": chat["id"],
+        "user_id": real["id"],
+        "binding_id": str(uuid.uuid4()),
+        "message_id": str(uuid.uuid4()),
+        "file_id": str(uuid.uuid4()),
+        "emoji": "%F0%9F%91%8D",
+        "variant": "original",
+    }
     bodies = {
         "/api/v1/chats": {"partner_id": real["id"]},
         "/api/v1/chats/{chat_id}/messages": {"text": "boo"},
