@@ -12,15 +12,29 @@ from uuid import UUID
 from hubbub.kernel.events import Event
 
 
+class _EntryEvent(Event):
+    """The payload names the entry's version `version` (as the team's interface says); the
+    field is `entry_version` because `Event.version` is the schema version of the class."""
+
+    def to_payload(self) -> dict[str, Any]:
+        data = super().to_payload()
+        data["version"] = data.pop("entry_version")
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "Event":
+        return super().from_payload({**data, "entry_version": data.get("version")})
+
+
 @dataclass(frozen=True, slots=True)
-class EntryWritten(Event):
+class EntryWritten(_EntryEvent):
     """An entry was recorded, or its text revised: it needs (re)analysis."""
 
     topic: ClassVar[str] = "diary.entry_written"
 
     entry_id: UUID
     user_id: UUID
-    version: int  # type: ignore[misc]  # the entry's version (the payload's "version")
+    entry_version: int
     written_at: datetime
 
     @property
@@ -29,12 +43,12 @@ class EntryWritten(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class EntryDeleted(Event):
+class EntryDeleted(_EntryEvent):
     topic: ClassVar[str] = "diary.entry_deleted"
 
     entry_id: UUID
     user_id: UUID
-    version: int  # type: ignore[misc]  # the entry's version (the payload's "version")
+    entry_version: int
 
     @property
     def key(self) -> str:
@@ -42,14 +56,14 @@ class EntryDeleted(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class MoodAnalysed(Event):
+class MoodAnalysed(_EntryEvent):
     """A mood reading of an entry's text at `version` was recorded."""
 
     topic: ClassVar[str] = "diary.mood_analysed"
 
     entry_id: UUID
     user_id: UUID
-    version: int  # type: ignore[misc]  # the entry's version (the payload's "version")
+    entry_version: int
     written_at: datetime
     valence: float
     emotions: dict[str, Any]

@@ -23,6 +23,7 @@ TITLE_MAX = 200
 TAGS_MAX = 20
 TAG_MAX = 32
 RATING_MIN, RATING_MAX = 1, 5
+TIMELINE_DAYS_MAX = 365
 
 # -- input rules -------------------------------------------------------------------------
 
@@ -52,8 +53,10 @@ def check_title(title: str | None) -> str | None:
 
 def normalise_tag(tag: str) -> str:
     """NFKC, lower case, a leading `#` dropped, inner spaces as one `-`: `#Family Time` and
-    `family-time` are one tag."""
+    `family-time` are one tag. At most 32 characters as sent, and once normalised."""
     check_characters(tag, field="tags", code="invalid_tags", names=True)
+    if len(tag) > TAG_MAX:
+        raise Invalid(f"tags: each at most {TAG_MAX} characters", code="invalid_tags")
     cleaned = unicodedata.normalize("NFKC", tag).strip().lstrip("#").strip().casefold()
     cleaned = "-".join(cleaned.split())
     if not cleaned or is_invisible(cleaned):
@@ -86,11 +89,9 @@ DIARY_ERASED = "DiaryErased"  # in the owner's stream, `diary-<user id>`
 
 
 def _recorded_v1_to_v2(data: Payload) -> Payload:
-    # Schema 1 (before the v1.1 contract) had neither a self-rating nor tags.
+    # Schema 1 (before the v1.1 contract) had no self-rating (nor tags, which live in the
+    # sealed content: Content.from_dict reads a missing list as none).
     data.setdefault("self_rating", None)
-    content = data.get("content")
-    if isinstance(content, dict):
-        content.setdefault("tags", [])
     return data
 
 

@@ -13,9 +13,7 @@ a WAL checkpoint (`Database.forget_deleted`) drops its old page image.
 import base64
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 import orjson
@@ -32,6 +30,7 @@ from hubbub.contexts.diary.model import (
     entry_stream,
     fold,
 )
+from hubbub.contexts.diary.ports import Change, ListedEntry
 from hubbub.contexts.diary.projections import Projector, entries, mood_days
 from hubbub.infra.db import Database, metadata
 from hubbub.infra.db.outbox import add_to_outbox
@@ -71,28 +70,6 @@ def unseal(key: bytes | None, stream_id: str, sealed: str) -> Content | None:
     except InvalidTag:
         return None
     return Content.from_dict(orjson.loads(plain))
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """An event to append to an entry's stream; `content` is sealed by the store."""
-
-    type: str
-    data: dict[str, Any]
-    content: Content | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ListedEntry:
-    """A row of the entry list, opened."""
-
-    id: UUID
-    content: Content
-    self_rating: int | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    mood: dict[str, Any] | None
 
 
 class SqlDiaryStore:
@@ -185,6 +162,9 @@ class SqlDiaryStore:
 
     # -- the read side (projections) --------------------------------------------------
 
+    async def catch_up(self) -> None:
+        await self.projector.catch_up()
+
     async def list_entries(
         self, *, user_id: UUID, limit: int, before_id: UUID | None
     ) -> list[ListedEntry]:
@@ -246,16 +226,19 @@ class SqlDiaryStore:
         query = query.order_by(mood_days.c.user_id, mood_days.c.day)
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            MoodDay(
-                user_id=row.user_id,
-                date=row.day,
-                entries=row.entries,
-                valence_mean=row.valence,
-                emotions={n: float(orjson.loads(row.emotions).get(n, 0.0)) for n in EMOTIONS},
+        found = []
+        for row in rows:
+            shares = orjson.loads(row.emotions)
+            found.append(
+                MoodDay(
+                    user_id=row.user_id,
+                    date=row.day,
+                    entries=row.entries,
+                    valence_mean=row.valence,
+                    emotions={name: float(shares.get(name, 0.0)) for name in EMOTIONS},
+                )
             )
-            for row in rows
-        ]
+        return found
 
 
 def _domain(event: RecordedEvent, key: bytes | None) -> DomainEvent:
