@@ -361,3 +361,28 @@ async def test_deleted_text_leaves_no_trace_in_the_sqlite_files(tmp_path: Path) 
 
 def _database_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.glob("hubbub.db*")))
+
+
+async def test_the_projections_command_rebuilds_from_position_zero(
+    db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from hubbub import cli
+
+    diary = local_diary(db=db, clock=FixedClock(NOW))
+    await _a_busy_history(diary)
+    live = await table_rows(db, *READ_MODELS)
+    async with db.write() as conn:  # a read model damaged by hand
+        await conn.execute(entries.delete())
+    monkeypatch.setenv("HUBBUB_DATABASE_URL", db_url)
+
+    await asyncio.to_thread(cli.main, ["projections", "rebuild"])
+    await asyncio.to_thread(cli.main, ["projections", "rebuild", "entries"])
+    await asyncio.to_thread(cli.main, ["projections", "status"])
+
+    printed = capsys.readouterr().out
+    assert "rebuilt entries: " in printed and "rebuilt mood_days: " in printed
+    assert await table_rows(db, *READ_MODELS) == live
+    head = await Projector(db, SqlEventStore(event_types())).head()
+    assert f"entries: at position {head} of {head}" in printed

@@ -328,6 +328,11 @@ class Projector:
             done.append(Progress(name, applied, position))
         return done
 
+    async def head(self) -> int:
+        """The position of the last committed event."""
+        async with self._db.read() as conn:
+            return await conn.run_sync(self._store.head_position)
+
     async def positions(self) -> dict[str, int]:
         async with self._db.read() as conn:
             rows = (await conn.execute(select(checkpoints))).all()
