@@ -33,8 +33,8 @@ router = APIRouter(prefix="/api/v1/diary", tags=["diary"], responses=ERROR_RESPO
 DIARY_TEXT_PATTERN = TEXT_PATTERN.replace("{0,4094}", "{0,19998}")
 # A tag: something visible besides `#`; no control or bidirectional formatting characters.
 TAG_PATTERN = f"^(?![\\s\\S]*[{_CONTROLS}{_BIDI}])(?=[\\s\\S]*[^{_BMP_INVISIBLE}#])"
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,10})"?\s*$')
-IF_MATCH_PATTERN = r'^\s*(?:W/)?"?[0-9]{1,10}"?\s*$'
+IF_MATCH_PATTERN = r'^ *(?:W/)?(?:"[0-9]{1,10}"|[0-9]{1,10}) *$'
+_IF_MATCH = re.compile(r'^ *(?:W/)?(?:"([0-9]{1,10})"|([0-9]{1,10})) *$')
 
 Text = Annotated[
     str,
@@ -164,7 +164,7 @@ async def update_entry(
         matched = _IF_MATCH.match(if_match)
         if matched is None:
             raise Invalid('If-Match: the entry\'s version, e.g. "3"', code="invalid_version")
-        header_version = int(matched[1])
+        header_version = int(matched[1] or matched[2])
         if seen is not None and seen != header_version:
             raise Invalid("If-Match and version disagree", code="invalid_version")
         seen = header_version
