@@ -14,6 +14,7 @@ from hubbub.contexts.diary.projections import (
     PROJECTIONS,
     EntriesProjection,
     Projector,
+    checkpoints,
     entries,
     mood_days,
     mood_entries,
@@ -386,3 +387,22 @@ async def test_the_projections_command_rebuilds_from_position_zero(
     assert await table_rows(db, *READ_MODELS) == live
     head = await Projector(db, SqlEventStore(event_types())).head()
     assert f"entries: at position {head} of {head}" in printed
+
+
+async def test_projections_far_apart_both_catch_up(db: Database, diary: LocalDiaryApi) -> None:
+    """One projection rebuilt to the head, the other reset far behind: one catch-up call in
+    small batches brings both to the head, with the live rows."""
+    await _a_busy_history(diary)
+    live = await table_rows(db, *READ_MODELS)
+    projector = Projector(db, SqlEventStore(event_types()), batch=3)
+    await projector.rebuild(["entries"])
+    async with db.write() as conn:
+        await conn.execute(mood_days.delete())
+        await conn.execute(mood_entries.delete())
+        await conn.execute(checkpoints.update().values(position=0))
+    await projector.rebuild(["entries"])
+    progress = {p.name: p for p in await projector.catch_up()}
+    head = await projector.head()
+    assert progress["entries"].events == 0 and progress["mood_days"].events == head
+    assert await projector.positions() == {"entries": head, "mood_days": head}
+    assert await table_rows(db, *READ_MODELS) == live

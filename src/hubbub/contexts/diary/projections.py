@@ -371,20 +371,21 @@ class Projector:
             raise LookupError(f"no projection {name!r} (known: {known})") from None
 
     async def catch_up(self, names: Sequence[str] | None = None) -> list[Progress]:
-        """Apply every event past each projection's checkpoint; returns what moved."""
-        done = []
-        for name in names or self.names:
-            projection = self.projection(name)
-            total, position = 0, 0
-            while True:
-                applied, position = await self._db.run_write(
-                    partial(self._batch_of, projection=projection), notify=False
-                )
-                total += applied
-                if applied < self._batch:
-                    break
-            done.append(Progress(name, total, position))
-        return done
+        """Apply every event past each projection's checkpoint; returns what moved. The
+        projections advance together, one transaction per batch, reading each batch once."""
+        pending = [self.projection(name) for name in names or self.names]
+        totals = {p.name: 0 for p in pending}
+        positions = {p.name: 0 for p in pending}
+        while True:
+            read, moved = await self._db.run_write(
+                partial(self._batches_of, projections=pending), notify=False
+            )
+            for projection, (applied, position) in zip(pending, moved, strict=True):
+                totals[projection.name] += applied
+                positions[projection.name] = position
+            if read < self._batch:  # the head is reached
+                break
+        return [Progress(name, totals[name], positions[name]) for name in totals]
 
     async def rebuild(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Empty each projection and replay the whole store into it (one transaction each)."""
@@ -408,14 +409,21 @@ class Projector:
         found = {row.name: int(row.position) for row in rows}
         return {name: found.get(name, 0) for name in self.names}
 
-    def _batch_of(self, conn: Connection, projection: Projection) -> tuple[int, int]:
-        position = _locked_checkpoint(conn, projection.name)
-        batch = self._store.read_all(conn, after=position, limit=self._batch)
-        projection.apply_batch(conn, batch)
-        if batch:
-            position = batch[-1].position
-            _save_checkpoint(conn, projection.name, position)
-        return len(batch), position
+    def _batches_of(
+        self, conn: Connection, projections: Sequence[Projection]
+    ) -> tuple[int, list[tuple[int, int]]]:
+        # Checkpoints are locked in one order (the projections'), so processes cannot deadlock.
+        starts = [_locked_checkpoint(conn, p.name) for p in projections]
+        batch = self._store.read_all(conn, after=min(starts), limit=self._batch)
+        moved = []
+        for projection, start in zip(projections, starts, strict=True):
+            mine = [e for e in batch if e.position > start]
+            projection.apply_batch(conn, mine)
+            position = mine[-1].position if mine else start
+            if mine:
+                _save_checkpoint(conn, projection.name, position)
+            moved.append((len(mine), position))
+        return len(batch), moved
 
     def _rebuild(self, conn: Connection, projection: Projection) -> tuple[int, int]:
         _locked_checkpoint(conn, projection.name)
