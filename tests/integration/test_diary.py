@@ -406,3 +406,27 @@ async def test_projections_far_apart_both_catch_up(db: Database, diary: LocalDia
     assert progress["entries"].events == 0 and progress["mood_days"].events == head
     assert await projector.positions() == {"entries": head, "mood_days": head}
     assert await table_rows(db, *READ_MODELS) == live
+
+
+async def test_an_append_projects_its_events_in_its_own_transaction(db: Database) -> None:
+    from hubbub.contexts.diary.model import ENTRY_RECORDED, Content
+    from hubbub.contexts.diary.ports import Change
+    from hubbub.kernel.eventsourcing import EventMetadata
+
+    events_store = SqlEventStore(event_types())
+    projector = Projector(db, events_store)
+    store = SqlDiaryStore(db, events_store, projector)
+    entry_id = new_id()
+    data = {"entry_id": str(entry_id), "user_id": str(ALICE), "self_rating": None}
+    await store.append(
+        entry_id=entry_id,
+        user_id=ALICE,
+        changes=[Change(ENTRY_RECORDED, data, Content("inline", None, ()))],
+        expected_version=0,
+        meta=EventMetadata(),
+        now=NOW,
+    )
+    # No catch-up was run: the read models moved with the append.
+    assert await projector.positions() == {"entries": 1, "mood_days": 1}
+    listed = await store.list_entries(user_id=ALICE, limit=5, before_id=None)
+    assert [e.content.text for e in listed] == ["inline"]

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
+import structlog
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -59,6 +60,7 @@ from hubbub.kernel.eventsourcing import RecordedEvent
 from hubbub.kernel.mood import EMOTIONS
 
 BATCH = 1000
+log = structlog.get_logger(__name__)
 
 checkpoints = Table(
     "diary_checkpoints",
@@ -386,6 +388,23 @@ class Projector:
             if read < self._batch:  # the head is reached
                 break
         return [Progress(name, totals[name], positions[name]) for name in totals]
+
+    def apply_appended(self, conn: Connection, appended: Sequence[RecordedEvent]) -> None:
+        """Project events in the transaction that appends them, for every projection that is
+        exactly at the position before them (the usual case); one that lags is left to
+        `catch_up`, so nothing is applied out of order or twice. The appender holds the
+        store's position lock, so no other append can slip in between."""
+        if not appended:
+            return
+        for projection in self._projections.values():
+            try:
+                # A savepoint: a failing projection must not undo the append itself.
+                with conn.begin_nested():
+                    if _locked_checkpoint(conn, projection.name) == appended[0].position - 1:
+                        projection.apply_batch(conn, appended)
+                        _save_checkpoint(conn, projection.name, appended[-1].position)
+            except Exception as exc:
+                log.warning("diary_projection_failed", projection=projection.name, error=str(exc))
 
     async def rebuild(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Empty each projection and replay the whole store into it (one transaction each)."""

@@ -137,6 +137,7 @@ class SqlDiaryStore:
             if drop_key:
                 conn.execute(delete(keys).where(keys.c.entry_id == entry_id))
             add_to_outbox(conn, notices)
+            self.projector.apply_appended(conn, recorded)
             return recorded
 
         recorded = await self._db.run_write(work)
@@ -152,10 +153,11 @@ class SqlDiaryStore:
         def work(conn: Connection) -> None:
             conn.execute(delete(keys).where(keys.c.user_id == user_id))
             new = [NewEvent(change.type, change.data)]
-            self._events.append(
+            recorded = self._events.append(
                 conn, diary_stream(user_id), new, expected_version=None, occurred_at=now, meta=meta
             )
             add_to_outbox(conn, [notice])
+            self.projector.apply_appended(conn, recorded)
 
         await self._db.run_write(work)
         self._db.forget_deleted()
