@@ -80,7 +80,7 @@ class InMemoryDiaryStore:
         self.position += 1
         self.outbox.append(notice)
 
-    async def catch_up(self) -> None:
+    async def catch_up(self, *, force: bool = False) -> None:
         return None  # the read side folds the streams each time
 
     async def list_entries(

@@ -389,13 +389,15 @@ class Projector:
                 break
         return [Progress(name, totals[name], positions[name]) for name in totals]
 
-    def apply_appended(self, conn: Connection, appended: Sequence[RecordedEvent]) -> None:
+    def apply_appended(self, conn: Connection, appended: Sequence[RecordedEvent]) -> bool:
         """Project events in the transaction that appends them, for every projection that is
         exactly at the position before them (the usual case); one that lags is left to
         `catch_up`, so nothing is applied out of order or twice. The appender holds the
-        store's position lock, so no other append can slip in between."""
+        store's position lock, so no other append can slip in between. True when every
+        projection is now at the appended events."""
         if not appended:
-            return
+            return True
+        current = True
         for projection in self._projections.values():
             try:
                 # A savepoint: a failing projection must not undo the append itself.
@@ -403,8 +405,12 @@ class Projector:
                     if _locked_checkpoint(conn, projection.name) == appended[0].position - 1:
                         projection.apply_batch(conn, appended)
                         _save_checkpoint(conn, projection.name, appended[-1].position)
+                    else:
+                        current = False
             except Exception as exc:
+                current = False
                 log.warning("diary_projection_failed", projection=projection.name, error=str(exc))
+        return current
 
     async def rebuild(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Empty each projection and replay the whole store into it (one transaction each)."""
