@@ -397,20 +397,26 @@ class Projector:
         projection is now at the appended events."""
         if not appended:
             return True
-        current = True
-        for projection in self._projections.values():
-            try:
-                # A savepoint: a failing projection must not undo the append itself.
-                with conn.begin_nested():
-                    if _locked_checkpoint(conn, projection.name) == appended[0].position - 1:
-                        projection.apply_batch(conn, appended)
-                        _save_checkpoint(conn, projection.name, appended[-1].position)
-                    else:
-                        current = False
-            except Exception as exc:
-                current = False
-                log.warning("diary_projection_failed", projection=projection.name, error=str(exc))
-        return current
+        moved = {"b_from": appended[0].position - 1, "b_to": appended[-1].position}
+        try:
+            # One savepoint: a failing projection must not undo the append itself.
+            with conn.begin_nested() as savepoint:
+                for projection in self._projections.values():
+                    # Moves the checkpoint only from exactly the position before (the row is
+                    # locked by the update): a lagging projection is left to catch_up.
+                    params = {**moved, "b_name": projection.name}
+                    advanced = conn.execute(_ADVANCE_CHECKPOINT, params).rowcount == 1
+                    if not advanced and moved["b_from"] == 0:  # the very first event
+                        conn.execute(_NEW_CHECKPOINT, {"name": projection.name})
+                        advanced = conn.execute(_ADVANCE_CHECKPOINT, params).rowcount == 1
+                    if not advanced:
+                        savepoint.rollback()
+                        return False
+                    projection.apply_batch(conn, appended)
+        except Exception as exc:
+            log.warning("diary_projection_failed", error=str(exc))
+            return False
+        return True
 
     async def rebuild(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Empty each projection and replay the whole store into it (one transaction each)."""
@@ -466,6 +472,12 @@ class Projector:
         _save_checkpoint(conn, projection.name, position)
         return total, position
 
+
+_ADVANCE_CHECKPOINT = (
+    update(checkpoints)
+    .where(checkpoints.c.name == bindparam("b_name"), checkpoints.c.position == bindparam("b_from"))
+    .values(position=bindparam("b_to"))
+)
 
 _NEW_CHECKPOINT = text(
     "INSERT INTO diary_checkpoints (name, position) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING"
