@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from hubbub.contexts.assistant import AssistantApi
     from hubbub.contexts.auth import AuthApi
     from hubbub.contexts.chats import ChatsApi
+    from hubbub.contexts.matching import MatchingApi
     from hubbub.contexts.messages import MessagesApi
     from hubbub.contexts.users import UsersApi
     from hubbub.kernel.ports import RateLimit
@@ -22,6 +23,8 @@ class Apis:
     messages: "MessagesApi"
     assistant: "AssistantApi"
     rate_limiter: "RateLimit"
+    matching: "MatchingApi | None" = None
+    """None where the diary (matching's source) is not wired into this process."""
 
 
 def apis(connection: HTTPConnection) -> Apis:
