@@ -77,3 +77,14 @@ def test_profiles_of_groups_by_person_and_skips_the_thin_ones() -> None:
     days = [day(rich, i, 1, 0.2, joy=1) for i in range(3)] + [day(thin, 0, 2, 0.1, fear=1)]
 
     assert [p.user_id for p in model.profiles_of(days, today=TODAY)] == [rich]
+
+
+def test_encode_many_is_encode_row_by_row() -> None:
+    rows = np.array([shares(joy=0.5, fear=0.5), shares(neutral=1.0)])
+    valences = np.array([0.3, -1.0])
+
+    many = model.encode_many(rows, valences)
+
+    assert many.dtype == np.float32
+    for row, valence, vector in zip(rows, valences, many, strict=True):
+        assert np.allclose(vector, model.encode(tuple(row), float(valence)))

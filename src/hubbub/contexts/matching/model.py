@@ -84,42 +84,58 @@ class MoodProfile:
 
 
 def profile_of(user_id: UUID, days: Iterable[MoodDayLike], *, today: date) -> MoodProfile | None:
-    """The profile from `days` (any order; days outside the window are ignored), or None
-    when there are fewer than `MIN_ENTRIES` analysed entries in the window."""
-    weights: list[float] = []
-    rows: list[list[float]] = []
+    """The profile of one person from their `days` (any order; days outside the window are
+    ignored), or None when there are fewer than `MIN_ENTRIES` analysed entries in the window."""
+    found = profiles_of((d for d in days if d.user_id == user_id), today=today)
+    return found[0] if found else None
+
+
+def profiles_of(days: Iterable[MoodDayLike], *, today: date) -> list[MoodProfile]:
+    """The profile of every person with enough data among `days`, computed for all of them
+    at once with numpy (the periodic rebuild reads every timeline row of 30 days)."""
+    users: list[UUID] = []
+    ages: list[int] = []
+    counts: list[int] = []
     valences: list[float] = []
-    entries = 0
+    shares: list[list[float]] = []
     for day in days:
         age = (today - day.date).days
         if not 0 <= age < WINDOW_DAYS or day.entries <= 0:
             continue
-        entries += day.entries
-        weights.append(day.entries * 0.5 ** (age / HALF_LIFE_DAYS))
-        rows.append([max(0.0, float(day.emotions.get(name, 0.0))) for name in EMOTIONS])
+        users.append(day.user_id)
+        ages.append(age)
+        counts.append(day.entries)
         valences.append(float(day.valence_mean))
-    if entries < MIN_ENTRIES:
-        return None
-    w = np.asarray(weights)
-    mix = (w[:, None] * np.asarray(rows)).sum(axis=0) / w.sum()
-    total = float(mix.sum())
-    emotions = mix / total if total > 0 else np.full(len(EMOTIONS), 1 / len(EMOTIONS))
-    valence = float(np.clip((w * np.asarray(valences)).sum() / w.sum(), -1.0, 1.0))
-    return MoodProfile(
-        user_id=user_id,
-        emotions=tuple(round(float(x), 6) for x in emotions),
-        valence=valence,
-        entries=entries,
+        emotions = day.emotions
+        shares.append([max(0.0, float(emotions.get(name, 0.0))) for name in EMOTIONS])
+    if not users:
+        return []
+    order: dict[UUID, int] = {}
+    who = np.fromiter((order.setdefault(u, len(order)) for u in users), dtype=np.int64)
+    n = len(order)
+    entries = np.bincount(who, weights=np.asarray(counts, dtype=np.float64), minlength=n)
+    w = np.asarray(counts, dtype=np.float64) * 0.5 ** (np.asarray(ages) / HALF_LIFE_DAYS)
+    total_w = np.bincount(who, weights=w, minlength=n)
+    grid = np.asarray(shares, dtype=np.float64)
+    mix = np.stack(
+        [np.bincount(who, weights=w * grid[:, j], minlength=n) for j in range(len(EMOTIONS))],
+        axis=1,
     )
-
-
-def profiles_of(days: Iterable[MoodDayLike], *, today: date) -> list[MoodProfile]:
-    """The profile of every person with enough data among `days`."""
-    by_user: dict[UUID, list[MoodDayLike]] = {}
-    for day in days:
-        by_user.setdefault(day.user_id, []).append(day)
-    found = (profile_of(user, rows, today=today) for user, rows in by_user.items())
-    return [profile for profile in found if profile is not None]
+    sums = mix.sum(axis=1, keepdims=True)
+    mix = np.where(sums > 0, mix / np.where(sums > 0, sums, 1), 1 / len(EMOTIONS))
+    valence = np.clip(
+        np.bincount(who, weights=w * np.asarray(valences), minlength=n) / total_w, -1.0, 1.0
+    )
+    ids = list(order)
+    return [
+        MoodProfile(
+            user_id=ids[i],
+            emotions=tuple(round(float(x), 6) for x in mix[i]),
+            valence=float(valence[i]),
+            entries=int(entries[i]),
+        )
+        for i in np.flatnonzero(entries >= MIN_ENTRIES)
+    ]
 
 
 def encode(emotions: Sequence[float], valence: float) -> FloatRow:
@@ -128,6 +144,16 @@ def encode(emotions: Sequence[float], valence: float) -> FloatRow:
     head = math.sqrt(W_EMOTIONS) * np.sqrt(np.clip(np.asarray(emotions, dtype=np.float64), 0, 1))
     tail = math.sqrt(W_VALENCE) * np.array([math.cos(angle), math.sin(angle)])
     return np.concatenate([head, tail]).astype(np.float32)
+
+
+def encode_many(
+    emotions: NDArray[np.float64], valences: NDArray[np.float64]
+) -> NDArray[np.float32]:
+    """`encode` for many people at once: rows of distributions, a valence each."""
+    angles = (np.clip(valences, -1.0, 1.0) + 1) / 2 * (math.pi / 2)
+    head = math.sqrt(W_EMOTIONS) * np.sqrt(np.clip(emotions, 0, 1))
+    tail = math.sqrt(W_VALENCE) * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return np.concatenate([head, tail], axis=1).astype(np.float32)
 
 
 def emotions_of(vector: FloatRow) -> tuple[float, ...]:

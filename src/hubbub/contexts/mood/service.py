@@ -14,7 +14,7 @@ from uuid import UUID
 import structlog
 
 from hubbub.contexts.mood.ports import DiaryForMood, EntryTextLike
-from hubbub.infra.observability.metrics import MOOD_ANALYSES, MOOD_ANALYSIS_SECONDS
+from hubbub.infra.observability.mood_metrics import MOOD_ANALYSES, MOOD_ANALYSIS_SECONDS
 from hubbub.kernel.backoff import exponential_backoff
 from hubbub.kernel.mood import MoodModel, MoodReading
 from hubbub.kernel.ports import LiveEvents

@@ -74,13 +74,3 @@ GRPC_DURATION = Histogram(
     ["side", "service", "method", "code"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
-MOOD_ANALYSES = Counter(
-    "hubbub_mood_analyses_total",
-    "Diary entries analysed by the mood role, by outcome (recorded, stale, gone, error)",
-    ["outcome"],
-)
-MOOD_ANALYSIS_SECONDS = Histogram(
-    "hubbub_mood_analysis_seconds",
-    "Time the mood model took to read one diary entry",
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
