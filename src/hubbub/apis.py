@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from hubbub.contexts.assistant import AssistantApi
     from hubbub.contexts.auth import AuthApi
     from hubbub.contexts.chats import ChatsApi
+    from hubbub.contexts.diary import DiaryApi
     from hubbub.contexts.matching import MatchingApi
     from hubbub.contexts.messages import MessagesApi
     from hubbub.contexts.users import UsersApi
@@ -23,8 +24,8 @@ class Apis:
     messages: "MessagesApi"
     assistant: "AssistantApi"
     rate_limiter: "RateLimit"
+    diary: "DiaryApi | None" = None
     matching: "MatchingApi | None" = None
-    """None where the diary (matching's source) is not wired into this process."""
 
 
 def apis(connection: HTTPConnection) -> Apis:

@@ -21,6 +21,8 @@ from hubbub.contexts.assistant.wiring import (
 from hubbub.contexts.auth.wiring import local_auth
 from hubbub.contexts.chats.consumers import ChatsConsumers
 from hubbub.contexts.chats.wiring import local_chats
+from hubbub.contexts.diary.consumers import DiaryConsumers
+from hubbub.contexts.diary.wiring import local_diary
 from hubbub.contexts.messages.consumers import MessagesConsumers
 from hubbub.contexts.messages.wiring import local_messages, search_indexer
 from hubbub.contexts.realtime import Gateway, Hub
@@ -147,7 +149,9 @@ def _contexts(
     )
     chats.bind_activity(messages)
     assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
+    diary = local_diary(db=db, clock=clock)
     return Contexts(
+        diary=diary,
         blobs=blobs,
         instance=instance,
         fanout=fanout,
@@ -168,6 +172,8 @@ def _subscribe_account_erasure(bus: Bus, db: Database, contexts: Contexts) -> No
     ChatsConsumers(contexts.chats).subscribe(bus)
     MessagesConsumers(contexts.messages).subscribe(bus)
     assistant_account_consumers(db=db, cache=contexts.cache).subscribe(bus)
+    if contexts.diary is not None:
+        DiaryConsumers(contexts.diary).subscribe(bus)
 
 
 def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock) -> Frontend:
@@ -216,6 +222,7 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         messages=contexts.messages,
         assistant=contexts.assistant,
         rate_limiter=http_limiter,
+        diary=contexts.diary,
     )
     return Frontend(
         apis=apis,

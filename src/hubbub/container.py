@@ -12,6 +12,7 @@ from hubbub.contexts.assistant.ports import Provider
 from hubbub.contexts.assistant.service import LocalAssistantApi
 from hubbub.contexts.auth.sessions import SessionGate
 from hubbub.contexts.chats.service import LocalChatsApi
+from hubbub.contexts.diary.service import LocalDiaryApi
 from hubbub.contexts.messages.consumers import SearchIndexer
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.realtime import Gateway, Hub
@@ -40,6 +41,7 @@ class Contexts:
     messages: LocalMessagesApi
     assistant: LocalAssistantApi
     blobs: BlobStore
+    diary: LocalDiaryApi | None = None
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Container:
     async def start(self) -> None:
         if self.settings.should_migrate_on_start:
             await upgrade(self.db)
+        if self.contexts is not None and self.contexts.diary is not None:
+            await self.contexts.diary.catch_up()  # what a crash left unprojected
         if self.contexts is not None:
             await self.contexts.fanout.start(self.contexts.hub.deliver)
         if self.frontend is not None and self.contexts is not None:
