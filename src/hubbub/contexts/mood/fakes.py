@@ -47,10 +47,8 @@ class InMemoryDiary:
         )
         return True
 
-    async def entries_for_reanalysis(
-        self, *, after_entry_id: UUID | None, limit: int
-    ) -> list[UUID]:
-        ids = sorted(self.entries, key=str)
+    async def entries_for_reanalysis(self, *, after_entry_id: str | None, limit: int) -> list[str]:
+        ids = sorted(str(i) for i in self.entries)
         if after_entry_id is not None:
-            ids = [i for i in ids if str(i) > str(after_entry_id)]
+            ids = [i for i in ids if i > after_entry_id]
         return ids[:limit]

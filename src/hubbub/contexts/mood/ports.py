@@ -34,8 +34,6 @@ class DiaryForMood(Protocol):
         `analysed_version` or is gone."""
         ...
 
-    async def entries_for_reanalysis(
-        self, *, after_entry_id: UUID | None, limit: int
-    ) -> list[UUID]:
-        """Every live entry's id, in a stable order, a page at a time."""
+    async def entries_for_reanalysis(self, *, after_entry_id: str | None, limit: int) -> list[str]:
+        """Every live entry's id (canonical text), in id order, a page at a time."""
         ...

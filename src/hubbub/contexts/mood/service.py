@@ -55,10 +55,28 @@ class MoodAnalyser:
         # One thread: the model is CPU-bound and the machine small; analyses queue up here
         # rather than compete with the event loop for cores.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mood")
+        self._warming: asyncio.Future[None] | None = None
+
+    def start(self) -> None:
+        """Begin loading the model in the background (idempotent); analyses queue behind it."""
+        if self._warming is None:
+            loop = asyncio.get_running_loop()
+            self._warming = loop.run_in_executor(self._executor, self._model.warm)
 
     async def warm(self) -> None:
         """Load the model now, off the event loop."""
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._model.warm)
+        self.start()
+        assert self._warming is not None
+        await self._warming
+
+    @property
+    def state(self) -> str:
+        """ "ok" once the model is loaded, "loading" before, "error" if loading failed."""
+        if self._warming is None or not self._warming.done():
+            return "loading"
+        if self._warming.cancelled() or self._warming.exception() is not None:
+            return "error"
+        return "ok"
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -119,10 +137,10 @@ class MoodAnalyser:
 
 
 def mood_json(reading: MoodReading) -> dict[str, object]:
-    """A reading as the contract shows an entry's `mood`."""
+    """A reading as the contract shows an entry's `mood` (as the entry shows it after)."""
     return {
-        "valence": round(reading.valence, 4),
-        "emotions": {name: round(share, 4) for name, share in reading.emotions.items()},
+        "valence": reading.valence,
+        "emotions": dict(reading.emotions),
         "label": reading.label,
         "model": reading.model,
     }
@@ -132,11 +150,11 @@ async def reanalyse_all(analyser: MoodAnalyser, diary: DiaryForMood, *, page: in
     """Re-score every live entry with the current model (`hubbub mood reanalyse`): each gets
     a new analysis appended; the old ones stay in its history. Returns how many."""
     done = 0
-    after: UUID | None = None
+    after: str | None = None
     while True:
         ids = await diary.entries_for_reanalysis(after_entry_id=after, limit=page)
         for entry_id in ids:
-            if await analyser.analyse(entry_id=entry_id) is Outcome.RECORDED:
+            if await analyser.analyse(entry_id=UUID(entry_id)) is Outcome.RECORDED:
                 done += 1
         if len(ids) < page:
             return done
