@@ -83,9 +83,6 @@ async def test_a_stale_or_deleted_entry_records_nothing(
     diary.write(entry, new_id(), "happy")
     await analyser.analyse(entry_id=entry)
 
-    class Revising(InMemoryDiary):
-        pass
-
     # revised between the read and the record: the diary refuses the old version's reading
     original = diary.record_mood
 
@@ -94,11 +91,24 @@ async def test_a_stale_or_deleted_entry_records_nothing(
         return await original(**kwargs)
 
     diary.record_mood = revise_first  # type: ignore[method-assign]
-    assert await analyser.analyse(entry_id=entry) is Outcome.STALE
+    assert await analyser.analyse(entry_id=entry, again=True) is Outcome.STALE
     diary.record_mood = original  # type: ignore[method-assign]
     assert await analyser.analyse(entry_id=new_id()) is Outcome.GONE
     assert len(diary.readings[entry]) == 1
     assert len(live.of_type(DIARY_MOOD_FRAME)) == 1
+
+
+async def test_a_redelivered_event_appends_nothing_for_a_text_already_read(
+    diary: InMemoryDiary, analyser: MoodAnalyser
+) -> None:
+    entry = new_id()
+    diary.write(entry, new_id(), "happy")
+    assert await analyser.analyse(entry_id=entry) is Outcome.RECORDED
+
+    assert await analyser.analyse(entry_id=entry) is Outcome.ALREADY
+    diary.write(entry, diary.entries[entry].user_id, "sad now")  # a revised text is read again
+    assert await analyser.analyse(entry_id=entry) is Outcome.RECORDED
+    assert [r.label for _, r in diary.readings[entry]] == ["joy", "sadness"]
 
 
 async def test_failures_are_retried_then_raised_for_the_bus_to_redeliver(

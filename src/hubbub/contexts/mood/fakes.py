@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from hubbub.kernel.errors import NotFound
 from hubbub.kernel.mood import MoodReading
 
 
@@ -14,6 +15,11 @@ class FakeEntryText:
     text: str
 
 
+@dataclass(frozen=True)
+class FakeEntryMood:
+    mood: MoodReading | None
+
+
 @dataclass
 class InMemoryDiary:
     """Entries with versions; readings appended as the diary would (only for the version
@@ -22,12 +28,22 @@ class InMemoryDiary:
     entries: dict[UUID, FakeEntryText] = field(default_factory=dict)
     readings: dict[UUID, list[tuple[int, MoodReading]]] = field(default_factory=dict)
     fail_reads: int = 0
+    text_versions: dict[UUID, int] = field(default_factory=dict)
+    """The version at which each entry's text last changed."""
 
     def write(self, entry_id: UUID, user_id: UUID, text: str) -> None:
         """Record or revise an entry (the version grows with each write and analysis)."""
         old = self.entries.get(entry_id)
         version = 1 if old is None else old.version + 1
         self.entries[entry_id] = FakeEntryText(entry_id, user_id, version, text)
+        self.text_versions[entry_id] = version
+
+    async def get(self, *, user_id: UUID, entry_id: UUID) -> "FakeEntryMood":
+        entry = self.entries.get(entry_id)
+        if entry is None or entry.user_id != user_id:
+            raise NotFound("entry not found", code="entry_not_found")
+        read = [r for v, r in self.readings.get(entry_id, []) if v >= self.text_versions[entry_id]]
+        return FakeEntryMood(read[-1] if read else None)
 
     async def text_for_analysis(self, *, entry_id: UUID) -> FakeEntryText | None:
         if self.fail_reads > 0:

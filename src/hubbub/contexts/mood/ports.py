@@ -22,7 +22,19 @@ class EntryTextLike(Protocol):
     def text(self) -> str: ...
 
 
+class EntryMoodLike(Protocol):
+    """An entry as its author reads it: only whether its current text has a mood matters."""
+
+    @property
+    def mood(self) -> object | None: ...
+
+
 class DiaryForMood(Protocol):
+    async def get(self, *, user_id: UUID, entry_id: UUID) -> EntryMoodLike:
+        """The entry as its author sees it (`mood` is None until its current text is read);
+        NotFound when it is gone."""
+        ...
+
     async def text_for_analysis(self, *, entry_id: UUID) -> EntryTextLike | None:
         """The entry's current text and version; None when it is deleted or erased."""
         ...

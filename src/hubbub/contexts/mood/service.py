@@ -16,6 +16,7 @@ import structlog
 from hubbub.contexts.mood.ports import DiaryForMood, EntryTextLike
 from hubbub.infra.observability.mood_metrics import MOOD_ANALYSES, MOOD_ANALYSIS_SECONDS
 from hubbub.kernel.backoff import exponential_backoff
+from hubbub.kernel.errors import NotFound
 from hubbub.kernel.mood import MoodModel, MoodReading
 from hubbub.kernel.ports import LiveEvents
 
@@ -31,6 +32,8 @@ class Outcome(StrEnum):
     """The entry changed (or went) while it was read: the newer version gets its own turn."""
     GONE = "gone"
     """The entry was deleted or the diary erased before it was read."""
+    ALREADY = "already"
+    """Its current text already has a reading (a redelivered event): nothing appended."""
     ERROR = "error"
     """An attempt failed (counted per attempt; it is retried)."""
 
@@ -81,13 +84,14 @@ class MoodAnalyser:
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def analyse(self, *, entry_id: UUID) -> Outcome:
-        """Analyse the entry's current version, retrying failures with backoff; raises the
-        last failure after `attempts` (the bus then redelivers)."""
+    async def analyse(self, *, entry_id: UUID, again: bool = False) -> Outcome:
+        """Analyse the entry's current text unless it has a reading already (or `again`: a
+        reanalysis), retrying failures with backoff; raises the last failure after
+        `attempts` (the bus then redelivers)."""
         failures = 0
         while True:
             try:
-                return await self.analyse_once(entry_id=entry_id)
+                return await self.analyse_once(entry_id=entry_id, again=again)
             except Exception:
                 failures += 1
                 MOOD_ANALYSES.labels(Outcome.ERROR).inc()
@@ -98,12 +102,15 @@ class MoodAnalyser:
                     exponential_backoff(failures, base=self._retry_base, cap=self._retry_cap)
                 )
 
-    async def analyse_once(self, *, entry_id: UUID) -> Outcome:
+    async def analyse_once(self, *, entry_id: UUID, again: bool = False) -> Outcome:
         """One attempt: read, score, record, tell the author."""
         entry = await self._diary.text_for_analysis(entry_id=entry_id)
         if entry is None:
             MOOD_ANALYSES.labels(Outcome.GONE).inc()
             return Outcome.GONE
+        if not again and await self._has_mood(entry):
+            MOOD_ANALYSES.labels(Outcome.ALREADY).inc()
+            return Outcome.ALREADY
         reading = await self._read(entry)
         recorded = await self._diary.record_mood(
             entry_id=entry_id, analysed_version=entry.version, reading=reading
@@ -114,6 +121,13 @@ class MoodAnalyser:
         MOOD_ANALYSES.labels(Outcome.RECORDED).inc()
         await self._tell_author(entry, reading)
         return Outcome.RECORDED
+
+    async def _has_mood(self, entry: EntryTextLike) -> bool:
+        try:
+            seen = await self._diary.get(user_id=entry.user_id, entry_id=entry.entry_id)
+        except NotFound:
+            return False  # gone meanwhile: record_mood will say so
+        return seen.mood is not None
 
     async def _read(self, entry: EntryTextLike) -> MoodReading:
         loop = asyncio.get_running_loop()
@@ -154,7 +168,7 @@ async def reanalyse_all(analyser: MoodAnalyser, diary: DiaryForMood, *, page: in
     while True:
         ids = await diary.entries_for_reanalysis(after_entry_id=after, limit=page)
         for entry_id in ids:
-            if await analyser.analyse(entry_id=UUID(entry_id)) is Outcome.RECORDED:
+            if await analyser.analyse(entry_id=UUID(entry_id), again=True) is Outcome.RECORDED:
                 done += 1
         if len(ids) < page:
             return done

@@ -5,7 +5,7 @@ from prometheus_client import Counter, Histogram
 
 MOOD_ANALYSES = Counter(
     "hubbub_mood_analyses_total",
-    "Diary entries analysed by the mood role, by outcome (recorded, stale, gone, error)",
+    "Diary entries analysed by the mood role, by outcome (recorded, stale, gone, already, error)",
     ["outcome"],
 )
 MOOD_ANALYSIS_SECONDS = Histogram(
