@@ -151,7 +151,8 @@ class LivePrometheus:
 async def chat_and_ask_the_assistant(server: ServerProcess, prometheus: LivePrometheus) -> None:
     """Traffic that every panel has something to show for: messages delivered over
     WebSocket, autoreplies (assistant jobs), REST errors, diary entries (the mood role).
-    Twice, with a scrape in between: a labelled series starts at its first observation, and `rate()` needs it to grow after."""
+    Twice, with a scrape in between: a labelled series starts at its first observation, and
+    `rate()` needs it to grow after."""
     async with http_client(server.base_url) as http:
         alice, alice_token = await new_user(http, "prom")
         bob, bob_token = await new_user(http, "prom")
