@@ -109,6 +109,20 @@ async def test_two_discoverable_people_with_similar_moods_match(
         }
         assert JOYFUL[0] not in found.__repr__() and "text" not in str(found)
 
+    # "say hi": a written first line about what the two share, in the asker's language
+    opener = expect(
+        await http.get(f"{API}/matches/{bob['id']}/opener?lang=ru-RU", headers=bearer(alice_token)),
+        200,
+    )
+    assert opener["language"] == "ru" and opener["shared"] == ["joy"]
+    assert any("а" <= ch <= "я" for ch in opener["text"].lower())
+    no_match = await http.get(f"{API}/matches/{hidden['id']}/opener", headers=bearer(bob_token))
+    assert_error(no_match, 404)
+    bad = await http.get(
+        f"{API}/matches/{bob['id']}/opener?lang=%3Cx%3E", headers=bearer(alice_token)
+    )
+    assert_error(bad, 422)
+
     # someone who is not discoverable still gets matches (but is never one)
     found = expect(await http.get(f"{API}/matches", headers=bearer(hidden_token)), 200)
     assert alice["id"] in [m["user"]["id"] for m in found["matches"]]

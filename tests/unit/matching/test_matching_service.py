@@ -163,3 +163,36 @@ async def test_the_background_refresh_rebuilds_the_index(world: World) -> None:
         assert alice in matching.index
     finally:
         await matching.stop()
+
+
+async def test_an_opener_is_a_written_line_about_the_shared_emotion_in_the_callers_language(
+    world: World,
+) -> None:
+    from hubbub.contexts.matching.openers import OPENERS
+
+    me = await world.person("me", joy=0.7, surprise=0.3)
+    them = await world.person("them", joy=0.8, neutral=0.2)
+
+    english = await world.matching.opener(user_id=me, other_id=them, language="en-GB")
+    russian = await world.matching.opener(user_id=me, other_id=them, language="ru")
+    unknown = await world.matching.opener(user_id=me, other_id=them, language="xx")
+
+    assert english.shared == ["joy"] and english.text in OPENERS["en"]["joy"]
+    assert russian.language == "ru" and russian.text in OPENERS["ru"]["joy"]
+    assert unknown.language == "en"
+    # the same pair gets the same line the same day, whoever asks
+    back = await world.matching.opener(user_id=them, other_id=me, language="en")
+    assert back.text == english.text
+
+
+async def test_no_opener_for_someone_who_is_no_match(world: World) -> None:
+    from hubbub.kernel.errors import NotFound
+
+    me = await world.person("me", joy=1.0)
+    hidden = await world.person("hidden", discoverable=False, joy=1.0)
+    nodata = a_profile("nodata", discoverable=True, at=NOW)
+    await world.store.add(nodata)
+
+    for other in (hidden, nodata.id, me):
+        with pytest.raises(NotFound):
+            await world.matching.opener(user_id=me, other_id=other, language="en")

@@ -11,12 +11,13 @@ import numpy as np
 import structlog
 
 from hubbub.contexts.matching import model
-from hubbub.contexts.matching.api import LIMIT_MAX, Match, MatchList
+from hubbub.contexts.matching.api import LIMIT_MAX, Match, MatchList, Opener
 from hubbub.contexts.matching.index import ProfileIndex
+from hubbub.contexts.matching.openers import choose_opener, language_of
 from hubbub.contexts.matching.ports import MoodTimeline
 from hubbub.contexts.users import UsersApi
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.errors import Invalid
+from hubbub.kernel.errors import Invalid, NotFound
 
 log = structlog.get_logger(__name__)
 
@@ -82,6 +83,19 @@ class LocalMatchingApi:
             if len(found) >= limit or not ids - still:
                 break
         return found[:limit]
+
+    async def opener(self, *, user_id: UUID, other_id: UUID, language: str | None) -> Opener:
+        """A written first line about the emotions the two share, in the caller's language."""
+        if other_id == user_id or not await self._users.discoverable_among(user_ids={other_id}):
+            raise NotFound("no such match", code="match_not_found")
+        theirs = await self._profile(other_id)
+        if theirs is None:
+            raise NotFound("no such match", code="match_not_found")
+        mine = await self._profile(user_id)
+        shared = [] if mine is None else model.shared_emotions(mine.emotions, theirs.emotions)
+        lang = language_of(language)
+        text = choose_opener(shared, language=lang, a=user_id, b=other_id, day=self._today())
+        return Opener(text=text, language=lang, shared=shared[:1])
 
     async def refresh_user(self, *, user_id: UUID) -> None:
         """Recompute one person's place in the index (after a new analysis, a deleted entry,
