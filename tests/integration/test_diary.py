@@ -14,6 +14,7 @@ from hubbub.contexts.diary.projections import (
     PROJECTIONS,
     EntriesProjection,
     Projector,
+    checkpoints,
     entries,
     mood_days,
     mood_entries,
@@ -386,3 +387,46 @@ async def test_the_projections_command_rebuilds_from_position_zero(
     assert await table_rows(db, *READ_MODELS) == live
     head = await Projector(db, SqlEventStore(event_types())).head()
     assert f"entries: at position {head} of {head}" in printed
+
+
+async def test_projections_far_apart_both_catch_up(db: Database, diary: LocalDiaryApi) -> None:
+    """One projection rebuilt to the head, the other reset far behind: one catch-up call in
+    small batches brings both to the head, with the live rows."""
+    await _a_busy_history(diary)
+    live = await table_rows(db, *READ_MODELS)
+    projector = Projector(db, SqlEventStore(event_types()), batch=3)
+    await projector.rebuild(["entries"])
+    async with db.write() as conn:
+        await conn.execute(mood_days.delete())
+        await conn.execute(mood_entries.delete())
+        await conn.execute(checkpoints.update().values(position=0))
+    await projector.rebuild(["entries"])
+    progress = {p.name: p for p in await projector.catch_up()}
+    head = await projector.head()
+    assert progress["entries"].events == 0 and progress["mood_days"].events == head
+    assert await projector.positions() == {"entries": head, "mood_days": head}
+    assert await table_rows(db, *READ_MODELS) == live
+
+
+async def test_an_append_projects_its_events_in_its_own_transaction(db: Database) -> None:
+    from hubbub.contexts.diary.model import ENTRY_RECORDED, Content
+    from hubbub.contexts.diary.ports import Change
+    from hubbub.kernel.eventsourcing import EventMetadata
+
+    events_store = SqlEventStore(event_types())
+    projector = Projector(db, events_store)
+    store = SqlDiaryStore(db, events_store, projector)
+    entry_id = new_id()
+    data = {"entry_id": str(entry_id), "user_id": str(ALICE), "self_rating": None}
+    await store.append(
+        entry_id=entry_id,
+        user_id=ALICE,
+        changes=[Change(ENTRY_RECORDED, data, Content("inline", None, ()))],
+        expected_version=0,
+        meta=EventMetadata(),
+        now=NOW,
+    )
+    # No catch-up was run: the read models moved with the append.
+    assert await projector.positions() == {"entries": 1, "mood_days": 1}
+    listed = await store.list_entries(user_id=ALICE, limit=5, before_id=None)
+    assert [e.content.text for e in listed] == ["inline"]

@@ -62,8 +62,9 @@ class DiaryStore(Protocol):
         """Destroy every key of the person, append `change` to their diary stream."""
         ...
 
-    async def catch_up(self) -> None:
-        """Bring every projection up to the head of the store."""
+    async def catch_up(self, *, force: bool = False) -> None:
+        """Bring every projection up to the head of the store (`force`: even when this
+        process's own appends were all projected inline)."""
         ...
 
     async def list_entries(

@@ -293,7 +293,7 @@ class LocalDiaryApi:
 
     async def catch_up(self) -> None:
         """Bring the read models up to date (at start-up: a crash may have left them behind)."""
-        await self._store.catch_up()
+        await self._store.catch_up(force=True)
 
     async def _project(self) -> None:
         try:

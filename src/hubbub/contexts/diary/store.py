@@ -77,6 +77,9 @@ class SqlDiaryStore:
         self._db = db
         self._events = events
         self.projector = projector
+        # Whether the read models may be behind the store (at start, after a failed or
+        # skipped inline projection): `catch_up` is a no-op otherwise.
+        self._lagging = True
 
     # -- the write side ---------------------------------------------------------------
 
@@ -137,6 +140,8 @@ class SqlDiaryStore:
             if drop_key:
                 conn.execute(delete(keys).where(keys.c.entry_id == entry_id))
             add_to_outbox(conn, notices)
+            if not self.projector.apply_appended(conn, recorded):
+                self._lagging = True
             return recorded
 
         recorded = await self._db.run_write(work)
@@ -152,18 +157,27 @@ class SqlDiaryStore:
         def work(conn: Connection) -> None:
             conn.execute(delete(keys).where(keys.c.user_id == user_id))
             new = [NewEvent(change.type, change.data)]
-            self._events.append(
+            recorded = self._events.append(
                 conn, diary_stream(user_id), new, expected_version=None, occurred_at=now, meta=meta
             )
             add_to_outbox(conn, [notice])
+            if not self.projector.apply_appended(conn, recorded):
+                self._lagging = True
 
         await self._db.run_write(work)
         self._db.forget_deleted()
 
     # -- the read side (projections) --------------------------------------------------
 
-    async def catch_up(self) -> None:
-        await self.projector.catch_up()
+    async def catch_up(self, *, force: bool = False) -> None:
+        if not (force or self._lagging):
+            return
+        self._lagging = False
+        try:
+            await self.projector.catch_up()
+        except BaseException:
+            self._lagging = True
+            raise
 
     async def list_entries(
         self, *, user_id: UUID, limit: int, before_id: UUID | None
