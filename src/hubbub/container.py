@@ -13,8 +13,11 @@ from hubbub.contexts.assistant.service import LocalAssistantApi
 from hubbub.contexts.auth.sessions import SessionGate
 from hubbub.contexts.chats.service import LocalChatsApi
 from hubbub.contexts.diary.service import LocalDiaryApi
+from hubbub.contexts.matching.service import LocalMatchingApi
 from hubbub.contexts.messages.consumers import SearchIndexer
 from hubbub.contexts.messages.service import LocalMessagesApi
+from hubbub.contexts.mood.consumers import MoodConsumers
+from hubbub.contexts.mood.service import MoodAnalyser
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users.service import LocalUsersApi
 from hubbub.infra.db import Database
@@ -53,6 +56,7 @@ class Frontend:
     sessions: SessionGate
     origins: OriginPolicy
     limiters: tuple[RateLimit, ...]
+    matching: LocalMatchingApi | None = None  # its index refreshes in the background
 
 
 @dataclass
@@ -63,6 +67,15 @@ class AssistantWorkers:
     model: LocalModel  # the offline model: the guard's, and the `local` provider's
     consumers: AssistantConsumers
     budgets: tuple[RateLimit, ...]
+
+
+@dataclass
+class MoodWorkers:
+    """What a role running the mood analyser adds: the analyser (its model warm) and its bus
+    consumer."""
+
+    analyser: MoodAnalyser
+    consumers: MoodConsumers
 
 
 @dataclass
@@ -79,6 +92,8 @@ class Container:
     frontend: Frontend | None
     assistant: AssistantWorkers | None
     indexer: SearchIndexer | None = None
+    mood: MoodWorkers | None = None
+    matching: LocalMatchingApi | None = None
     started: bool = field(default=False)
 
     async def start(self) -> None:
@@ -103,6 +118,10 @@ class Container:
             self.relay.start()
         if self.indexer is not None:
             self.indexer.start()
+        if self.mood is not None:
+            self.mood.analyser.start()  # the model loads in the background
+        if self.matching is not None:
+            await self.matching.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -118,6 +137,10 @@ class Container:
             await self.bus.stop()
         if self.indexer is not None:
             await self.indexer.close()
+        if self.matching is not None:
+            await self.matching.stop()
+        if self.mood is not None:
+            self.mood.analyser.close()
         if self.contexts is not None:
             # Consumers may have written while the bus drained (autoreplies); their outbox
             # rows stay for the next start.
@@ -149,4 +172,6 @@ class Container:
         states = {name: "ok" if ok else "error" for name, ok in checks.items()}
         if self.assistant is not None:
             states["assistant_model"] = self.assistant.model.state
+        if self.mood is not None:
+            states["mood_model"] = self.mood.analyser.state
         return states

@@ -210,3 +210,16 @@ async def test_last_seen_is_kept_to_the_microsecond(world: World) -> None:
     stored = await world.users.find_login(username="alice", email=None)
     assert stored is not None
     assert stored.last_seen_at == at
+
+
+async def test_discoverable_among_names_only_those_who_opted_in(world: World) -> None:
+    alice = await world.users.create(new=NewUser(username="alice"))
+    bob = await world.users.create(new=NewUser(username="bob"))
+    carol = await world.users.create(new=NewUser(username="carol"))
+    await world.users.update(user_id=alice.id, change=ProfileUpdate(discoverable=True))
+    await world.users.update(user_id=carol.id, change=ProfileUpdate(discoverable=True))
+    await world.users.update(user_id=carol.id, change=ProfileUpdate(discoverable=False))
+    everyone = {alice.id, bob.id, carol.id, new_id()}
+
+    assert await world.users.discoverable_among(user_ids=everyone) == {alice.id}
+    assert await world.users.discoverable_among(user_ids=set()) == set()
