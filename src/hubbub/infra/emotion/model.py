@@ -60,7 +60,7 @@ class EmotionHeadModel:
         if not chunks:
             raise ValueError("nothing to analyse: the text is blank")
         head = self.head
-        probabilities, valences = head.predict(self._embedder.embed(chunks))
+        probabilities, valences = head.predict(self._embedder.embed(chunks), chunks)
         result = aggregate(
             probabilities, valences, [len(chunk) for chunk in chunks], margin=head.margin
         )
