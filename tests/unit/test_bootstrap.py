@@ -65,6 +65,7 @@ async def test_a_relay_serves_no_clients_and_runs_the_contexts_consumers(tmp_pat
         "chats",
         "messages",
         "assistant-accounts",
+        "diary",
     }
     await container.db.dispose()
 
