@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+import structlog
 from sqlalchemy import Connection, select
 
 from hubbub.contexts.diary.model import event_types
@@ -247,14 +248,22 @@ async def test_bus_events_go_through_the_outbox_without_text(
 
 
 async def test_events_carry_who_and_never_clear_text(db: Database, diary: LocalDiaryApi) -> None:
-    entry = await diary.write(
-        user_id=ALICE, text="Plain words here", title="Plain title", self_rating=1, tags=["tagx"]
-    )
+    with structlog.contextvars.bound_contextvars(request_id="req-42"):  # as the middleware
+        entry = await diary.write(
+            user_id=ALICE,
+            text="Plain words here",
+            title="Plain title",
+            self_rating=1,
+            tags=["tagx"],
+        )
     await diary.record_mood(entry.id, 1, reading(0.1))
     async with db.read() as conn:
         rows = (await conn.execute(select(events).order_by(events.c.position))).all()
     assert [r.type for r in rows] == ["EntryRecorded", "MoodAnalysed"]
-    assert [orjson.loads(r.metadata)["actor"] for r in rows] == [str(ALICE), "system:mood"]
+    assert [orjson.loads(r.metadata) for r in rows] == [
+        {"actor": str(ALICE), "request_id": "req-42"},
+        {"actor": "system:mood", "request_id": None},
+    ]
     for row in rows:
         assert b"Plain" not in row.payload and b"tagx" not in row.payload
     async with db.read() as conn:
