@@ -439,3 +439,25 @@ async def test_an_append_projects_its_events_in_its_own_transaction(db: Database
     assert await projector.positions() == {"entries": 1, "mood_days": 1}
     listed = await store.list_entries(user_id=ALICE, limit=5, before_id=None)
     assert [e.content.text for e in listed] == ["inline"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_writes_do_not_wait_for_a_rebuild(db: Database, diary: LocalDiaryApi) -> None:
+    """A rebuild (or catch-up) holds the checkpoints; appends go on meanwhile, leave their
+    events to the next catch-up, and nothing is lost or doubled."""
+    import asyncio
+
+    first = await diary.write(user_id=ALICE, text="before", title=None, self_rating=None, tags=[])
+    async with db.write() as holding:  # what a rebuild's transaction holds
+        await holding.execute(select(checkpoints).with_for_update())
+        written = await asyncio.wait_for(
+            diary.write(user_id=ALICE, text="during", title=None, self_rating=None, tags=[]), 10
+        )
+        assert await diary.record_mood(written.id, 1, reading(0.2))
+    listed = await diary.list_entries(user_id=ALICE, limit=10, before_id=None)
+    assert [e.id for e in listed.entries] == [written.id, first.id]
+    assert listed.entries[0].mood is not None
+    live = await table_rows(db, *READ_MODELS)
+    await Projector(db, SqlEventStore(event_types())).rebuild()
+    assert await table_rows(db, *READ_MODELS) == live
