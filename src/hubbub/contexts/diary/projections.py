@@ -447,6 +447,9 @@ class Progress:
     name: str
     events: int
     position: int
+    busy: bool = False
+    """Another transaction (a rebuild, another process's catch-up) holds the checkpoint: this
+    catch-up left the projection to it (and to the next catch-up)."""
 
 
 class Projector:
@@ -479,20 +482,27 @@ class Projector:
 
     async def catch_up(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Apply every event past each projection's checkpoint; returns what moved. The
-        projections advance together, one transaction per batch, reading each batch once."""
+        projections advance together, one transaction per batch, reading each batch once. A
+        projection whose checkpoint another transaction holds is skipped (`busy`), never
+        waited for: a command must not wait out a rebuild."""
         pending = [self.projection(name) for name in names or self.names]
         totals = {p.name: 0 for p in pending}
         positions = {p.name: 0 for p in pending}
-        while True:
+        busy: set[str] = set()
+        while pending:
             read, moved = await self._db.run_write(
                 partial(self._batches_of, projections=pending), notify=False
             )
             for projection, (applied, position) in zip(pending, moved, strict=True):
+                if position is None:
+                    busy.add(projection.name)
+                    continue
                 totals[projection.name] += applied
                 positions[projection.name] = position
+            pending = [p for p in pending if p.name not in busy]
             if read < self._batch:  # the head is reached
                 break
-        return [Progress(name, totals[name], positions[name]) for name in totals]
+        return [Progress(n, totals[n], positions[n], n in busy) for n in totals]
 
     def apply_appended(self, conn: Connection, appended: Sequence[RecordedEvent]) -> bool:
         """Project events in the transaction that appends them, for every projection that is
@@ -507,17 +517,19 @@ class Projector:
             # One savepoint: a failing projection must not undo the append itself.
             with conn.begin_nested() as savepoint:
                 for projection in self._projections.values():
-                    # Moves the checkpoint only from exactly the position before (the row is
-                    # locked by the update): a lagging projection is left to catch_up.
-                    params = {**moved, "b_name": projection.name}
-                    advanced = conn.execute(_ADVANCE_CHECKPOINT, params).rowcount == 1
-                    if not advanced and moved["b_from"] == 0:  # the very first event
+                    # Only from exactly the position before; a projection that lags, or whose
+                    # checkpoint a catch-up or rebuild holds (SKIP LOCKED: the append must not
+                    # wait for it while holding the position lock), is left to catch_up.
+                    name = {"b_name": projection.name}
+                    at = conn.execute(_FREE_CHECKPOINT, name).scalar()
+                    if at is None and moved["b_from"] == 0:  # the very first event
                         conn.execute(_NEW_CHECKPOINT, {"name": projection.name})
-                        advanced = conn.execute(_ADVANCE_CHECKPOINT, params).rowcount == 1
-                    if not advanced:
+                        at = conn.execute(_FREE_CHECKPOINT, name).scalar()
+                    if at != moved["b_from"]:
                         savepoint.rollback()
                         return False
                     projection.apply_batch(conn, appended)
+                    conn.execute(_ADVANCE_CHECKPOINT, {**moved, **name})
         except Exception as exc:
             log.warning("diary_projection_failed", error=str(exc))
             return False
@@ -531,7 +543,9 @@ class Projector:
             applied, position = await self._db.run_write(
                 partial(self._rebuild, projection=projection), notify=False
             )
-            done.append(Progress(name, applied, position))
+            # What was appended while it ran (appends do not wait for a rebuild).
+            after = (await self.catch_up([name]))[0]
+            done.append(Progress(name, applied + after.events, after.position or position))
         return done
 
     async def head(self) -> int:
@@ -547,12 +561,17 @@ class Projector:
 
     def _batches_of(
         self, conn: Connection, projections: Sequence[Projection]
-    ) -> tuple[int, list[tuple[int, int]]]:
-        # Checkpoints are locked in one order (the projections'), so processes cannot deadlock.
-        starts = [_locked_checkpoint(conn, p.name) for p in projections]
-        batch = self._store.read_all(conn, after=min(starts), limit=self._batch)
-        moved = []
+    ) -> tuple[int, list[tuple[int, int | None]]]:
+        starts = [_free_checkpoint(conn, p.name) for p in projections]
+        free = [start for start in starts if start is not None]
+        if not free:
+            return 0, [(0, None) for _ in projections]
+        batch = self._store.read_all(conn, after=min(free), limit=self._batch)
+        moved: list[tuple[int, int | None]] = []
         for projection, start in zip(projections, starts, strict=True):
+            if start is None:
+                moved.append((0, None))
+                continue
             mine = [e for e in batch if e.position > start]
             projection.apply_batch(conn, mine)
             position = mine[-1].position if mine else start
@@ -585,6 +604,11 @@ class Projector:
         return read["events"], read["position"]
 
 
+_FREE_CHECKPOINT = (
+    select(checkpoints.c.position)
+    .where(checkpoints.c.name == bindparam("b_name"))
+    .with_for_update(skip_locked=True)
+)
 _ADVANCE_CHECKPOINT = (
     update(checkpoints)
     .where(checkpoints.c.name == bindparam("b_name"), checkpoints.c.position == bindparam("b_from"))
@@ -594,6 +618,14 @@ _ADVANCE_CHECKPOINT = (
 _NEW_CHECKPOINT = text(
     "INSERT INTO diary_checkpoints (name, position) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING"
 )
+
+
+def _free_checkpoint(conn: Connection, name: str) -> int | None:
+    """The projection's checkpoint, its row locked until the transaction ends; None when
+    another transaction holds it (PostgreSQL; SQLite has one writer)."""
+    conn.execute(_NEW_CHECKPOINT, {"name": name})
+    found = conn.execute(_FREE_CHECKPOINT, {"b_name": name}).scalar()
+    return None if found is None else int(found)
 
 
 def _locked_checkpoint(conn: Connection, name: str) -> int:

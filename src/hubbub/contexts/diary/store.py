@@ -176,10 +176,12 @@ class SqlDiaryStore:
             return
         self._lagging = False
         try:
-            await self.projector.catch_up()
+            progress = await self.projector.catch_up()
         except BaseException:
             self._lagging = True
             raise
+        if any(p.busy for p in progress):
+            self._lagging = True  # someone else is projecting: look again next time
 
     async def list_entries(
         self, *, user_id: UUID, limit: int, before_id: UUID | None
