@@ -44,6 +44,7 @@ SETS = {
     "heldout": HERE / "fresh_heldout.yaml",  # round 1: run and read since, no longer fresh
     "heldout2": HERE / "fresh_heldout2.yaml",  # round 2: written before its first run
     "dev": HERE / "fresh_dev.yaml",
+    "dev2": HERE / "fresh_dev2.yaml",  # round 2: a second tuning set
 }
 LABELS = HERE / "labels.yaml"
 SPECIAL = frozenset({"hold", "silent", "acknowledge"})
