@@ -27,6 +27,12 @@ CRISES = [
     "я больше не хочу жить",
     "думаю покончить с собой",
     "всем будет лучше без меня",
+    "I'm so tired of existing, what's even the point anymore",
+    "honestly I just don't want to wake up tomorrow",
+    "they'd be better off if I wasn't around",
+    "устала жить, честно",
+    "не вижу выхода, зачем всё это",
+    "иногда хочется не просыпаться",
 ]
 URGENT = ["I've had an accident, call me now", "срочно перезвони!", "мама в скорой"]
 ORDINARY = [
@@ -37,6 +43,10 @@ ORDINARY = [
     "спасибо за открытку!",
     "какой у тебя код от домофона? мы у подъезда",
     "I'm dying to see the new film",
+    "I'm tired of this weather, what's the point of an umbrella",
+    "I can't go on the trip after all, sorry",
+    "устала от работы, хочу в отпуск",
+    "не вижу смысла ехать так рано",
 ]
 
 

@@ -63,6 +63,23 @@ _CRISIS = _any(
     r"не хочу жить|покончить с собой|покончить со всем|всё это закончить|все это закончить",
     r"суицид|убить себя|навредить себе|лучше бы меня не было|лучше без меня",
     r"не вижу смысла (?:жить|в жизни)|хочу исчезнуть|жить не хочется",
+    # passive ideation: tired of living, not wanting to wake up, no way out, goodbyes
+    r"\b(?:tired|sick) of (?:living|existing|being alive|life)\b",
+    r"\bwhat'?s (?:even )?the point (?:anymore|of anything|of it all|of going on)\b",
+    r"\b(?:can'?t|cannot) go on(?:\s*(?:$|[.!,]|like this|anymore|living))",
+    r"\bno way out\b|\bwish i (?:was|were) dead\b",
+    r"\bdon'?t want to (?:wake up|exist|go on)\b|\bnot wake up\b|\bwant to die\b",
+    r"\b(?:take|taking) my (?:own )?life\b|\bwon'?t be (?:around|here) (?:much longer|anymore)\b",
+    r"\b(?:if|when) i(?:'m| am) gone\b|\bgoodbye (?:everyone|forever)\b",
+    r"\bwould(?:n'?t)? (?:even )?notice if i (?:was|were)n'?t\b",
+    r"\b(?:better off|happier) (?:if|when) i(?:'m| am)? ?(?:was|were)?n'?t (?:around|here)\b",
+    r"\b(?:everyone|they)(?:'d| would) be better off\b",
+    r"не хочу (?:больше )?(?:жить|просыпаться|существовать)",
+    r"(?:хочется|хочу) не просыпаться|не хочется (?:больше )?просыпаться",
+    r"устал\w* (?:жить|существовать|от жизни)|надоело жить|хочу умереть",
+    r"нет смысла (?:жить|дальше|больше)|не вижу выхода|выхода нет|не могу так больше жить",
+    r"лучше бы я (?:умер|умерла|не родил)|(?:всем|им) (?:будет|станет) лучше,? если меня не",
+    r"наглотаться таблеток|шагнуть из окна|прощайте,? (?:все|навсегда)|меня скоро не будет",
 )
 _URGENT = _any(
     r"\b(?:call|ring) me\b.{0,15}\b(?:now|asap|right away|immediately)\b",

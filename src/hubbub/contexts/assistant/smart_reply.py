@@ -50,6 +50,10 @@ ADVICE_MARGIN = 0.05
 # A cheerful ready reply ("Congratulations!") to news misread is the worst reply there is
 # ("they gave the flat to someone else" read as a new home): a higher bar for those.
 CHEER_THRESHOLD = 0.6
+# The generic "acknowledge how they feel" advice on an unclear line only when most of the
+# head's probability is on sombre intents (a vote of the three likeliest alone gave it to
+# "it's so hot, I'm melting" and "finished the marathon!!").
+ACKNOWLEDGE_MASS = 0.8
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_WINDOW = 3  # recent lines that decide the conversation's language
 
@@ -121,7 +125,7 @@ class SmartReply:
         bar = THRESHOLD
         if intent is not None and intent.tone is Tone.POSITIVE:
             bar = max(bar, CHEER_THRESHOLD)
-        sure = reading.clear(bar, MARGIN) == focus.intent
+        sure = reading.clear(bar, MARGIN) == focus.intent or focus.ruled
         if intent is not None and intent.mode is Mode.ANSWER and not sure:
             intent = None  # not sure enough to speak for the owner with a ready reply
             if not focus.question:
@@ -178,7 +182,7 @@ class SmartReply:
             and (reading.words >= 2 or reading.clear(THRESHOLD, MARGIN) == focus.intent)
         ):
             return self._intent_advice(focus, focus.intent, voice)
-        if reading is not None and reading.tone in SOMBRE:
+        if reading is not None and reading.tone in SOMBRE and reading.sombre >= ACKNOWLEDGE_MASS:
             return Suggestion(
                 "acknowledge", focus.language, bank.acknowledge_advice, bank.acknowledge_why
             )
