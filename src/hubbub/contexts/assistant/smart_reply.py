@@ -46,7 +46,7 @@ from hubbub.kernel.ports import Embedder
 THRESHOLD = 0.4
 MARGIN = 0.2
 ADVICE_THRESHOLD = 0.35
-ADVICE_MARGIN = 0.05
+ADVICE_MARGIN = 0.1
 # A cheerful ready reply ("Congratulations!") to news misread is the worst reply there is
 # ("they gave the flat to someone else" read as a new home): a higher bar for those.
 CHEER_THRESHOLD = 0.6
