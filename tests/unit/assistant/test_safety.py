@@ -19,6 +19,12 @@ SCAMS = [
     "Оплатите пошлину 300 руб по ссылке",
     "Вы выиграли iPhone!",
     "тебе сейчас придёт код, перешли мне его",
+    "Your membership will be closed. Update your billing details at stream-billing.example.com",
+    "Buy three gift cards and send me the codes, I'm stuck in a meeting",
+    "Your savings are at risk, move them to a safe account today",
+    "Ваш профиль будет удалён. Подтвердите данные по ссылке portal-check.ru",
+    "Вы стали победителем акции! Осталось оплатить доставку",
+    "Переведите сбережения на защищённый счёт",
 ]
 CRISES = [
     "I don't want to live anymore",
@@ -47,6 +53,10 @@ ORDINARY = [
     "I can't go on the trip after all, sorry",
     "устала от работы, хочу в отпуск",
     "не вижу смысла ехать так рано",
+    "can you confirm the details of the booking?",
+    "I'll update the data in the spreadsheet tonight",
+    "подтверди, пожалуйста, данные для брони",
+    "my gift card from work finally arrived",
 ]
 
 

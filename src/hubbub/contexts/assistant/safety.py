@@ -51,6 +51,16 @@ _SCAM = _any(
     r"\bnew number\b.{0,200}\b(?:money|send|transfer|pay|£|\$|€)",
     r"(?:новый номер|чужого номера|с чужого|другого номера).{0,200}"
     r"(?:деньг|переведи|скинь|тысяч|руб|₽)",
+    # phishing: "confirm your details via the link", an account about to be deleted,
+    # "safe accounts", gift-card codes, a prize draw, callers "from the police"
+    r"\b(?:confirm|update|verify)\b.{0,30}\b(?:details|billing|data|information)\b.{0,60}"
+    r"(?:\blink\b|https?://|\b[\w-]+\.(?:com|co|uk|net|info|online|site|shop|ru)\b)",
+    r"\b(?:account|membership)\b.{0,40}\b(?:will be|has been) (?:deleted|closed|terminated)\b",
+    r"\bsafe account\b|\bgift ?cards?\b.{0,80}\bcodes?\b",
+    r"(?:подтверд|обнов|провер)\w*.{0,30}(?:данные|реквизиты).{0,60}(?:ссылк|https?://|\.ru\b)",
+    r"(?:аккаунт|учётн|учетн|профил|счёт|счет)\w*.{0,40}(?:будет|был)\w* (?:удал|закрыт|заблок)",
+    r"безопасн\w* сч[её]т|защищ[её]нн\w* сч[её]т|подарочн\w* карт\w*.{0,80}код",
+    r"победител\w*.{0,40}(?:розыгрыш|акци|лотере)|(?:звонят|позвонят)\w* из (?:фсб|полиции|цб)",
     # "investments"
     r"\b(?:crypto|bitcoin|trading platform|forex)\b.{0,120}\b(?:send|invest|triple|double)\b",
     r"(?:крипт|бирж|инвест)\w*.{0,120}(?:переведи|вложи|утро|удво|подключу)",
