@@ -49,7 +49,8 @@ _SCAM = _any(
     r"вы выиграли|ваш выигрыш|получите приз",
     # urgent money from a "new number" / a stranger
     r"\bnew number\b.{0,200}\b(?:money|send|transfer|pay|£|\$|€)",
-    r"(?:новый номер|чужого номера|с чужого|другого номера).{0,200}"
+    r"(?:нов\w* номер|чуж\w* номер|с чужого|друг\w* номер|телефон\w* (?:сломал|потерял|разбил)"
+    r"|стар\w* (?:номер|телефон) (?:потерял|сломал|разбил)).{0,200}"
     r"(?:деньг|переведи|скинь|тысяч|руб|₽)",
     # phishing: "confirm your details via the link", an account about to be deleted,
     # "safe accounts", gift-card codes, a prize draw, callers "from the police"
