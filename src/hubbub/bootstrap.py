@@ -22,7 +22,7 @@ from hubbub.contexts.auth.wiring import local_auth
 from hubbub.contexts.chats.consumers import ChatsConsumers
 from hubbub.contexts.chats.wiring import local_chats
 from hubbub.contexts.messages.consumers import MessagesConsumers
-from hubbub.contexts.messages.wiring import local_messages, search_indexer
+from hubbub.contexts.messages.wiring import local_membership, local_messages, search_indexer
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users.consumers import UsersConsumers
 from hubbub.contexts.users.wiring import local_users
@@ -84,7 +84,7 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     if chosen.serves_clients and contexts is not None:
         frontend = _frontend(settings, db, contexts, clock)
     if chosen.runs_consumers and contexts is not None and bus is not None:
-        _subscribe_account_erasure(bus, db, contexts)
+        _subscribe_account_erasure(bus, contexts)
     assistant = None
     if chosen.runs_assistant and contexts is not None and bus is not None:
         assistant = _assistant(settings, db, contexts, clock)
@@ -121,7 +121,7 @@ def _contexts(
     )
     cache = cache_from(redis, namespace=namespace)
     users = local_users(db=db, presence=presence, clock=clock, cache=cache)
-    chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
+    membership = local_membership(db=db)
     blobs = blob_store_from(
         settings.blob_url,
         data_dir=Path(settings.data_dir),
@@ -135,7 +135,7 @@ def _contexts(
     messages = local_messages(
         db=db,
         users=users,
-        membership=chats,
+        membership=membership,
         live=hub,
         clock=clock,
         blobs=blobs,
@@ -145,7 +145,16 @@ def _contexts(
         file_max_bytes=settings.file_max_bytes,
         edit_window_seconds=settings.message_edit_window_seconds,
     )
-    chats.bind_activity(messages)
+    # Messages keeps the membership it needs from chats' events (no call into chats).
+    chats = local_chats(
+        db=db,
+        users=users,
+        live=hub,
+        clock=clock,
+        cache=cache,
+        activity=messages,
+        committed=[membership.deliver],
+    )
     assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
     return Contexts(
         blobs=blobs,
@@ -158,16 +167,23 @@ def _contexts(
         chats=chats,
         messages=messages,
         assistant=assistant,
+        # The contexts' own consumers, subscribed by the roles that run them.
+        consumers=(
+            UsersConsumers(users),
+            ChatsConsumers(chats),
+            MessagesConsumers(messages),
+            membership,
+            assistant_account_consumers(db=db, cache=cache),
+        ),
+        closers=(messages.close,),
     )
 
 
-def _subscribe_account_erasure(bus: Bus, db: Database, contexts: Contexts) -> None:
+def _subscribe_account_erasure(bus: Bus, contexts: Contexts) -> None:
     """Every context that keeps something of a person erases it on `user.deleted`, each in
-    a consumer group of its own."""
-    UsersConsumers(contexts.users).subscribe(bus)
-    ChatsConsumers(contexts.chats).subscribe(bus)
-    MessagesConsumers(contexts.messages).subscribe(bus)
-    assistant_account_consumers(db=db, cache=contexts.cache).subscribe(bus)
+    a consumer group of its own; messages keeps its copy of the chats' membership."""
+    for consumers in contexts.consumers:
+        consumers.subscribe(bus)
 
 
 def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock) -> Frontend:

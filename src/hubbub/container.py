@@ -1,21 +1,23 @@
 """What one process runs, as `bootstrap()` assembled it: the contexts, the client-facing
 front, the assistant's workers, and the container that starts and stops them in order."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from redis.asyncio import Redis
 
 from hubbub.apis import Apis
+from hubbub.contexts.assistant import AssistantApi
 from hubbub.contexts.assistant.consumers import AssistantConsumers
 from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.ports import Provider
-from hubbub.contexts.assistant.service import LocalAssistantApi
 from hubbub.contexts.auth.sessions import SessionGate
-from hubbub.contexts.chats.service import LocalChatsApi
+from hubbub.contexts.chats import ChatsApi
+from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.messages.consumers import SearchIndexer
-from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.realtime import Gateway, Hub
-from hubbub.contexts.users.service import LocalUsersApi
+from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
 from hubbub.infra.db.migrate import upgrade
 from hubbub.infra.db.outbox import OutboxRelay
@@ -26,20 +28,37 @@ from hubbub.roles import Role
 from hubbub.settings import Settings
 
 
+class Subscriber(Protocol):
+    """A context's bus consumers: registers its handlers before the bus starts."""
+
+    def subscribe(self, bus: Bus) -> None: ...
+
+
 @dataclass
 class Contexts:
-    """The contexts a process runs locally, and the live plumbing they publish through."""
+    """The contexts a process holds, by their `Api` protocols (local services today, gRPC
+    clients when a context runs elsewhere: callers cannot tell), and the live plumbing they
+    publish through."""
 
     instance: str  # this process's id among the deployment's (fan-out origin, presence)
     fanout: Fanout
     presence: Presence
     hub: Hub
     cache: Cache
-    users: LocalUsersApi
-    chats: LocalChatsApi
-    messages: LocalMessagesApi
-    assistant: LocalAssistantApi
+    users: UsersApi
+    chats: ChatsApi
+    messages: MessagesApi
+    assistant: AssistantApi
     blobs: BlobStore
+    consumers: tuple[Subscriber, ...] = ()
+    """The local contexts' own bus consumers (subscribed by the roles that run consumers):
+    a deleted account's erasure, messages' copy of the chats' membership."""
+    closers: tuple[Callable[[], Awaitable[None]], ...] = ()
+    """Finish the local contexts' in-flight writes (messages' group commit)."""
+
+    async def close(self) -> None:
+        for close in self.closers:
+            await close()
 
 
 @dataclass
@@ -105,7 +124,7 @@ class Container:
         """Finish in-flight writes, relay what was committed, let the consumers finish, then
         let go of everything."""
         if self.contexts is not None:
-            await self.contexts.messages.close()
+            await self.contexts.close()
         if self.frontend is not None and self.contexts is not None:
             await self.contexts.presence.stop()
         if self.relay is not None:
@@ -117,7 +136,7 @@ class Container:
         if self.contexts is not None:
             # Consumers may have written while the bus drained (autoreplies); their outbox
             # rows stay for the next start.
-            await self.contexts.messages.close()
+            await self.contexts.close()
             await self.contexts.fanout.stop()
             await self.contexts.blobs.close()
         limiters = self.frontend.limiters if self.frontend is not None else ()

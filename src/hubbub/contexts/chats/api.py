@@ -109,10 +109,6 @@ class ChatsApi(Protocol):
         """NotFound for an unknown chat, Forbidden for a non-member, else nothing."""
         ...
 
-    async def room_owner(self, *, chat_id: UUID) -> UUID | None:
-        """The owner of a group room; None for a direct chat or an unknown one."""
-        ...
-
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
         """Ids of the chat's members."""
         ...

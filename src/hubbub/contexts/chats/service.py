@@ -1,17 +1,25 @@
 """LocalChatsApi: chats and rooms in this process."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import orjson
 
 from hubbub.contexts.chats import model
 from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberView, PartnerView
-from hubbub.contexts.chats.events import MemberInvited
+from hubbub.contexts.chats.events import (
+    MEMBERSHIP_TOPICS,
+    ChatCreated,
+    MemberInvited,
+    MemberJoined,
+    MemberLeft,
+)
 from hubbub.contexts.chats.model import Chat, Member
-from hubbub.contexts.chats.ports import ActivityLookup, ChatStore
+from hubbub.contexts.chats.ports import ActivityLookup, ChatStore, Committed
 from hubbub.contexts.users import UsersApi, UserView
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import Conflict, Forbidden, NotFound
+from hubbub.kernel.events import Event
 from hubbub.kernel.ids import new_id
 from hubbub.kernel.ports import Cache, LiveEvents
 
@@ -25,21 +33,21 @@ class LocalChatsApi:
         live: LiveEvents,
         clock: Clock,
         cache: Cache,
+        activity: ActivityLookup | None = None,
+        committed: Sequence[Committed] = (),
         member_cache_seconds: float = 30.0,
     ) -> None:
         self._store = store
         self._users = users
         self._live = live
         self._clock = clock
-        self._activity: ActivityLookup | None = None
+        # Chats asks messages about activity; messages never asks chats (it keeps the
+        # membership it needs from this context's events), so there is no cycle.
+        self._activity = activity
+        self._committed = tuple(committed)
         # chat id -> member ids, shared by every process; dropped on each membership change.
         self._cache = cache
         self._member_cache_seconds = member_cache_seconds
-
-    def bind_activity(self, activity: ActivityLookup) -> None:
-        """Late binding of the one mutual dependency: messages asks chats about membership,
-        chats asks messages about activity."""
-        self._activity = activity
 
     # -- commands ---------------------------------------------------------------------
 
@@ -54,10 +62,12 @@ class LocalChatsApi:
         now = self._clock.now()
         fresh = Chat(new_id(), "direct", None, None, key, now)
         pair = [Member(fresh.id, u, "member", now) for u in (user_id, partner_id)]
-        chat = await self._store.add_chat(fresh, pair)
+        events = _created(fresh, pair)
+        chat = await self._store.add_chat(fresh, pair, events)
         created = chat.id == fresh.id
         if created:
             await self._cache.delete(_members_key(chat.id))
+            await self._tell(events)
             await self._live.to_user(user_id, None, join_chat=chat.id)
             partner_view = (await self._views(partner_id, [chat]))[0]
             frame = {"type": "chat_created", "chat": partner_view.model_dump(mode="json")}
@@ -76,9 +86,13 @@ class LocalChatsApi:
         chat = Chat(new_id(), "group", title, owner_id, None, now)
         people = [Member(chat.id, owner_id, "owner", now)]
         people += [Member(chat.id, m, "member", now) for m in invited]
+        events = _created(chat, people)
         await self._store.add_chat(
-            chat, people, [MemberInvited(chat.id, m, owner_id, title, now) for m in invited]
+            chat,
+            people,
+            [*events, *(MemberInvited(chat.id, m, owner_id, title, now) for m in invited)],
         )
+        await self._tell(events)
         await self._live.to_user(owner_id, None, join_chat=chat.id)
         for member_id in invited:
             await self._announce_invite(chat, member_id)
@@ -91,9 +105,11 @@ class LocalChatsApi:
         invitee = await self._existing_user(user_id)
         member = Member(chat_id, user_id, "member", self._clock.now())
         invited = MemberInvited(chat_id, user_id, actor_id, chat.title, member.joined_at)
-        if not await self._store.add_member(member, [invited]):
+        joined = MemberJoined(chat_id, user_id, new_id())
+        if not await self._store.add_member(member, [joined, invited]):
             raise Conflict("user is already a member", code="already_member")
         await self._cache.delete(_members_key(chat_id))
+        await self._tell([joined])
         if self._activity is not None:
             await self._activity.catch_up(user_id=user_id, chat_id=chat_id)
         await self._live.to_chat(
@@ -114,8 +130,7 @@ class LocalChatsApi:
         if user_id not in roles:
             raise NotFound("user is not a member of this chat", code="not_a_member")
         heir = model.next_owner(people, user_id) if roles[user_id] == "owner" else None
-        await self._store.remove_member(chat_id, user_id, new_owner=heir.user_id if heir else None)
-        await self._cache.delete(_members_key(chat_id))
+        await self._leave(chat_id, user_id, heir.user_id if heir else None)
         frame = {"type": "member_left", "chat_id": str(chat_id), "user_id": str(user_id)}
         await self._live.to_user(user_id, frame, leave_chat=chat_id)
         await self._live.to_chat(chat_id, frame)
@@ -131,10 +146,7 @@ class LocalChatsApi:
             heir = None
             if chat.type == "group" and membership.role == "owner":
                 heir = model.next_owner(await self._store.members(chat.id), user_id)
-            await self._store.remove_member(
-                chat.id, user_id, new_owner=heir.user_id if heir else None
-            )
-            await self._cache.delete(_members_key(chat.id))
+            await self._leave(chat.id, user_id, heir.user_id if heir else None)
             if chat.type == "group":
                 frame = {"type": "member_left", "chat_id": str(chat.id), "user_id": str(user_id)}
                 await self._live.to_chat(chat.id, frame)
@@ -190,11 +202,6 @@ class LocalChatsApi:
             return
         await self._chat_of_member(chat_id, user_id)
 
-    async def room_owner(self, *, chat_id: UUID) -> UUID | None:
-        """The owner of a group room (who may delete any message in it)."""
-        chat = await self._store.get_chat(chat_id)
-        return chat.owner_id if chat is not None and chat.type == "group" else None
-
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
         """Ids of the chat's members."""
         return {UUID(member) for member in await self._cached_member_ids(chat_id)}
@@ -220,6 +227,26 @@ class LocalChatsApi:
         return {m.user_id for m in people} - {user_id}
 
     # -- helpers ----------------------------------------------------------------------
+
+    async def _leave(self, chat_id: UUID, user_id: UUID, new_owner: UUID | None) -> None:
+        left = MemberLeft(chat_id, user_id, new_owner, new_id())
+        removed = await self._store.remove_member(
+            chat_id, user_id, new_owner=new_owner, events=[left]
+        )
+        await self._cache.delete(_members_key(chat_id))
+        if removed:
+            await self._tell([left])
+
+    async def _tell(self, events: Sequence[Event]) -> None:
+        """Hand the committed membership events to the in-process listeners (see
+        `Committed`); the bus brings them to every other consumer."""
+        records = [
+            (e.topic, e.key, orjson.dumps(e.to_payload()))
+            for e in events
+            if e.topic in MEMBERSHIP_TOPICS
+        ]
+        for listener in self._committed:
+            await listener(records)
 
     async def _existing_user(self, user_id: UUID) -> UserView:
         """The profile of a user who exists (NotFound for unknown and deleted accounts)."""
@@ -300,6 +327,14 @@ class LocalChatsApi:
             for chat_id, pid in partner_of.items()
             if (p := profiles.get(pid)) is not None
         }
+
+
+def _created(chat: Chat, people: list[Member]) -> list[Event]:
+    """The membership events of a new chat: the chat, then each member."""
+    change = new_id()
+    events: list[Event] = [ChatCreated(chat.id, chat.type, chat.owner_id, change)]
+    events += [MemberJoined(chat.id, m.user_id, change) for m in people]
+    return events
 
 
 def _members_key(chat_id: UUID) -> str:
