@@ -278,3 +278,11 @@ async def test_ownership_passes_to_the_longest_standing_member(world: World) -> 
     assert view.owner_id == world.carol
     assert roles == {world.carol: "owner", world.bob: "member"}
     await world.chats.remove(actor_id=world.carol, chat_id=chat_id, user_id=world.bob)  # now may
+
+
+async def test_the_api_bounds_the_members_of_a_new_room(world: World) -> None:
+    with pytest.raises(Invalid, match="at most 1000"):
+        await world.chats.create_group(
+            owner_id=world.alice, group=GroupCreate(title="Big", member_ids=[new_id()] * 1001)
+        )
+    assert await world.chats.chat_ids_of(user_id=world.alice) == []

@@ -1,9 +1,11 @@
 """The chats port."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from hubbub.contexts.messages import MessageBrief
 from hubbub.contexts.users import UserView
@@ -59,11 +61,17 @@ class MemberView(BaseModel):
     joined_at: Timestamp
 
 
-class GroupCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+MAX_INVITED = 1000
+"""The most members a room is created with (the REST body says the same)."""
 
-    title: str  # checked by the domain (model.check_title)
-    member_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+
+@dataclass(frozen=True, slots=True)
+class GroupCreate:
+    """A new room, as the Api takes it (the REST body is the route's `GroupChatCreate`);
+    the domain checks the title and the number of members."""
+
+    title: str
+    member_ids: Sequence[UUID] = ()
 
 
 class ChatsApi(Protocol):

@@ -6,7 +6,14 @@ from uuid import UUID
 import orjson
 
 from hubbub.contexts.chats import model
-from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberView, PartnerView
+from hubbub.contexts.chats.api import (
+    MAX_INVITED,
+    ChatList,
+    ChatView,
+    GroupCreate,
+    MemberView,
+    PartnerView,
+)
 from hubbub.contexts.chats.events import (
     MEMBERSHIP_TOPICS,
     ChatCreated,
@@ -18,7 +25,7 @@ from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.chats.ports import ActivityLookup, ChatStore, Committed
 from hubbub.contexts.users import UsersApi, UserView
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.errors import Conflict, Forbidden, NotFound
+from hubbub.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from hubbub.kernel.events import Event
 from hubbub.kernel.ids import new_id
 from hubbub.kernel.ports import Cache, LiveEvents
@@ -77,6 +84,8 @@ class LocalChatsApi:
     async def create_group(self, *, owner_id: UUID, group: GroupCreate) -> ChatView:
         """A room owned by its creator; every listed member gets a `chat_invite`."""
         title = model.check_title(group.title)
+        if len(group.member_ids) > MAX_INVITED:
+            raise Invalid(f"member_ids: at most {MAX_INVITED}", code="too_many_members")
         invited = list(dict.fromkeys(m for m in group.member_ids if m != owner_id))
         found = await self._users.get_many(user_ids=set(invited))
         missing = [str(m) for m in invited if m not in found or found[m].deleted]
