@@ -24,6 +24,7 @@ from hubbub.contexts.chats.events import (
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.chats.ports import ActivityLookup, ChatStore, Committed
 from hubbub.contexts.users import UsersApi, UserView
+from hubbub.kernel import frames
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from hubbub.kernel.events import Event
@@ -77,7 +78,7 @@ class LocalChatsApi:
             await self._tell(events)
             await self._live.to_user(user_id, None, join_chat=chat.id)
             partner_view = (await self._views(partner_id, [chat]))[0]
-            frame = {"type": "chat_created", "chat": partner_view.model_dump(mode="json")}
+            frame = frames.ChatCreated[ChatView](chat=partner_view).dump()
             await self._live.to_user(partner_id, frame, join_chat=chat.id)
         return (await self._views(user_id, [chat]))[0], created
 
@@ -123,7 +124,7 @@ class LocalChatsApi:
             await self._activity.catch_up(user_id=user_id, chat_id=chat_id)
         await self._live.to_chat(
             chat_id,
-            {"type": "member_joined", "chat_id": str(chat_id), "user_id": str(user_id)},
+            frames.MemberJoined(chat_id=chat_id, user_id=user_id).dump(),
             skip_user=user_id,
         )
         await self._announce_invite(chat, user_id)
@@ -140,7 +141,7 @@ class LocalChatsApi:
             raise NotFound("user is not a member of this chat", code="not_a_member")
         heir = model.next_owner(people, user_id) if roles[user_id] == "owner" else None
         await self._leave(chat_id, user_id, heir.user_id if heir else None)
-        frame = {"type": "member_left", "chat_id": str(chat_id), "user_id": str(user_id)}
+        frame = frames.MemberLeft(chat_id=chat_id, user_id=user_id).dump()
         await self._live.to_user(user_id, frame, leave_chat=chat_id)
         await self._live.to_chat(chat_id, frame)
 
@@ -157,7 +158,7 @@ class LocalChatsApi:
                 heir = model.next_owner(await self._store.members(chat.id), user_id)
             await self._leave(chat.id, user_id, heir.user_id if heir else None)
             if chat.type == "group":
-                frame = {"type": "member_left", "chat_id": str(chat.id), "user_id": str(user_id)}
+                frame = frames.MemberLeft(chat_id=chat.id, user_id=user_id).dump()
                 await self._live.to_chat(chat.id, frame)
 
     # -- queries ----------------------------------------------------------------------
@@ -274,7 +275,7 @@ class LocalChatsApi:
 
     async def _announce_invite(self, chat: Chat, user_id: UUID) -> None:
         view = (await self._views(user_id, [chat]))[0]
-        frame = {"type": "chat_invite", "chat": view.model_dump(mode="json")}
+        frame = frames.ChatInvite[ChatView](chat=view).dump()
         await self._live.to_user(user_id, frame, join_chat=chat.id)
 
     async def _views(self, user_id: UUID, chats: list[Chat]) -> list[ChatView]:
