@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bhubbub/users/v1/users.proto\x12\x0fhubbub.users.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n\nUserRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x12\n\x05\x65mail\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x0c\x64iscoverable\x18\x05 \x01(\x08\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_seen_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\n\x06_email\"\x80\x01\n\x08UserView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0e\n\x06online\x18\x04 \x01(\x08\x12\x30\n\x0clast_seen_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"o\n\x11\x43reateUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x08\n\x06_email\"?\n\x12\x43reateUserResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"%\n\x12GetUserByIDRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\">\n\x13GetUserByIDResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"(\n\x14\x42\x61tchGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"A\n\x15\x42\x61tchGetUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"&\n\x15GetUserByEmailRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"C\n\x16GetUserByEmailResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"T\n\x10\x46indLoginRequest\x12\x15\n\x08username\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x0b\n\t_usernameB\x08\n\x06_email\">\n\x11\x46indLoginResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"3\n\x12SearchUsersRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"?\n\x13SearchUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"|\n\x11UpdateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64iscoverable\x18\x03 \x01(\x08H\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x0f\n\r_discoverable\"=\n\x12UpdateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"$\n\x11\x44\x65leteUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteUserResponse\"O\n\x14TouchLastSeenRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15TouchLastSeenResponse2\xeb\x06\n\x0cUsersService\x12Z\n\nCreateUser\x12\".hubbub.users.v1.CreateUserRequest\x1a#.hubbub.users.v1.CreateUserResponse\"\x03\x90\x02\x02\x12]\n\x0bGetUserByID\x12#.hubbub.users.v1.GetUserByIDRequest\x1a$.hubbub.users.v1.GetUserByIDResponse\"\x03\x90\x02\x01\x12\x63\n\rBatchGetUsers\x12%.hubbub.users.v1.BatchGetUsersRequest\x1a&.hubbub.users.v1.BatchGetUsersResponse\"\x03\x90\x02\x01\x12\x66\n\x0eGetUserByEmail\x12&.hubbub.users.v1.GetUserByEmailRequest\x1a\'.hubbub.users.v1.GetUserByEmailResponse\"\x03\x90\x02\x01\x12W\n\tFindLogin\x12!.hubbub.users.v1.FindLoginRequest\x1a\".hubbub.users.v1.FindLoginResponse\"\x03\x90\x02\x01\x12]\n\x0bSearchUsers\x12#.hubbub.users.v1.SearchUsersRequest\x1a$.hubbub.users.v1.SearchUsersResponse\"\x03\x90\x02\x01\x12Z\n\nUpdateUser\x12\".hubbub.users.v1.UpdateUserRequest\x1a#.hubbub.users.v1.UpdateUserResponse\"\x03\x90\x02\x02\x12Z\n\nDeleteUser\x12\".hubbub.users.v1.DeleteUserRequest\x1a#.hubbub.users.v1.DeleteUserResponse\"\x03\x90\x02\x02\x12\x63\n\rTouchLastSeen\x12%.hubbub.users.v1.TouchLastSeenRequest\x1a&.hubbub.users.v1.TouchLastSeenResponse\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bhubbub/users/v1/users.proto\x12\x0fhubbub.users.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n\nUserRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x12\n\x05\x65mail\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x0c\x64iscoverable\x18\x05 \x01(\x08\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_seen_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\n\x06_email\"\x91\x01\n\x08UserView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0e\n\x06online\x18\x04 \x01(\x08\x12\x30\n\x0clast_seen_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x64\x65leted\x18\x06 \x01(\x08\"o\n\x11\x43reateUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x08\n\x06_email\"?\n\x12\x43reateUserResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"%\n\x12GetUserByIDRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\">\n\x13GetUserByIDResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"(\n\x14\x42\x61tchGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"A\n\x15\x42\x61tchGetUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"&\n\x15GetUserByEmailRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"C\n\x16GetUserByEmailResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"T\n\x10\x46indLoginRequest\x12\x15\n\x08username\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x0b\n\t_usernameB\x08\n\x06_email\">\n\x11\x46indLoginResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"3\n\x12SearchUsersRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"?\n\x13SearchUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"|\n\x11UpdateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64iscoverable\x18\x03 \x01(\x08H\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x0f\n\r_discoverable\"=\n\x12UpdateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"$\n\x11\x44\x65leteUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteUserResponse\"O\n\x14TouchLastSeenRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15TouchLastSeenResponse2\xeb\x06\n\x0cUsersService\x12Z\n\nCreateUser\x12\".hubbub.users.v1.CreateUserRequest\x1a#.hubbub.users.v1.CreateUserResponse\"\x03\x90\x02\x02\x12]\n\x0bGetUserByID\x12#.hubbub.users.v1.GetUserByIDRequest\x1a$.hubbub.users.v1.GetUserByIDResponse\"\x03\x90\x02\x01\x12\x63\n\rBatchGetUsers\x12%.hubbub.users.v1.BatchGetUsersRequest\x1a&.hubbub.users.v1.BatchGetUsersResponse\"\x03\x90\x02\x01\x12\x66\n\x0eGetUserByEmail\x12&.hubbub.users.v1.GetUserByEmailRequest\x1a\'.hubbub.users.v1.GetUserByEmailResponse\"\x03\x90\x02\x01\x12W\n\tFindLogin\x12!.hubbub.users.v1.FindLoginRequest\x1a\".hubbub.users.v1.FindLoginResponse\"\x03\x90\x02\x01\x12]\n\x0bSearchUsers\x12#.hubbub.users.v1.SearchUsersRequest\x1a$.hubbub.users.v1.SearchUsersResponse\"\x03\x90\x02\x01\x12Z\n\nUpdateUser\x12\".hubbub.users.v1.UpdateUserRequest\x1a#.hubbub.users.v1.UpdateUserResponse\"\x03\x90\x02\x02\x12Z\n\nDeleteUser\x12\".hubbub.users.v1.DeleteUserRequest\x1a#.hubbub.users.v1.DeleteUserResponse\"\x03\x90\x02\x02\x12\x63\n\rTouchLastSeen\x12%.hubbub.users.v1.TouchLastSeenRequest\x1a&.hubbub.users.v1.TouchLastSeenResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -53,43 +53,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USERRECORD']._serialized_start=82
   _globals['_USERRECORD']._serialized_end=296
   _globals['_USERVIEW']._serialized_start=299
-  _globals['_USERVIEW']._serialized_end=427
-  _globals['_CREATEUSERREQUEST']._serialized_start=429
-  _globals['_CREATEUSERREQUEST']._serialized_end=540
-  _globals['_CREATEUSERRESPONSE']._serialized_start=542
-  _globals['_CREATEUSERRESPONSE']._serialized_end=605
-  _globals['_GETUSERBYIDREQUEST']._serialized_start=607
-  _globals['_GETUSERBYIDREQUEST']._serialized_end=644
-  _globals['_GETUSERBYIDRESPONSE']._serialized_start=646
-  _globals['_GETUSERBYIDRESPONSE']._serialized_end=708
-  _globals['_BATCHGETUSERSREQUEST']._serialized_start=710
-  _globals['_BATCHGETUSERSREQUEST']._serialized_end=750
-  _globals['_BATCHGETUSERSRESPONSE']._serialized_start=752
-  _globals['_BATCHGETUSERSRESPONSE']._serialized_end=817
-  _globals['_GETUSERBYEMAILREQUEST']._serialized_start=819
-  _globals['_GETUSERBYEMAILREQUEST']._serialized_end=857
-  _globals['_GETUSERBYEMAILRESPONSE']._serialized_start=859
-  _globals['_GETUSERBYEMAILRESPONSE']._serialized_end=926
-  _globals['_FINDLOGINREQUEST']._serialized_start=928
-  _globals['_FINDLOGINREQUEST']._serialized_end=1012
-  _globals['_FINDLOGINRESPONSE']._serialized_start=1014
-  _globals['_FINDLOGINRESPONSE']._serialized_end=1076
-  _globals['_SEARCHUSERSREQUEST']._serialized_start=1078
-  _globals['_SEARCHUSERSREQUEST']._serialized_end=1129
-  _globals['_SEARCHUSERSRESPONSE']._serialized_start=1131
-  _globals['_SEARCHUSERSRESPONSE']._serialized_end=1194
-  _globals['_UPDATEUSERREQUEST']._serialized_start=1196
-  _globals['_UPDATEUSERREQUEST']._serialized_end=1320
-  _globals['_UPDATEUSERRESPONSE']._serialized_start=1322
-  _globals['_UPDATEUSERRESPONSE']._serialized_end=1383
-  _globals['_DELETEUSERREQUEST']._serialized_start=1385
-  _globals['_DELETEUSERREQUEST']._serialized_end=1421
-  _globals['_DELETEUSERRESPONSE']._serialized_start=1423
-  _globals['_DELETEUSERRESPONSE']._serialized_end=1443
-  _globals['_TOUCHLASTSEENREQUEST']._serialized_start=1445
-  _globals['_TOUCHLASTSEENREQUEST']._serialized_end=1524
-  _globals['_TOUCHLASTSEENRESPONSE']._serialized_start=1526
-  _globals['_TOUCHLASTSEENRESPONSE']._serialized_end=1549
-  _globals['_USERSSERVICE']._serialized_start=1552
-  _globals['_USERSSERVICE']._serialized_end=2427
+  _globals['_USERVIEW']._serialized_end=444
+  _globals['_CREATEUSERREQUEST']._serialized_start=446
+  _globals['_CREATEUSERREQUEST']._serialized_end=557
+  _globals['_CREATEUSERRESPONSE']._serialized_start=559
+  _globals['_CREATEUSERRESPONSE']._serialized_end=622
+  _globals['_GETUSERBYIDREQUEST']._serialized_start=624
+  _globals['_GETUSERBYIDREQUEST']._serialized_end=661
+  _globals['_GETUSERBYIDRESPONSE']._serialized_start=663
+  _globals['_GETUSERBYIDRESPONSE']._serialized_end=725
+  _globals['_BATCHGETUSERSREQUEST']._serialized_start=727
+  _globals['_BATCHGETUSERSREQUEST']._serialized_end=767
+  _globals['_BATCHGETUSERSRESPONSE']._serialized_start=769
+  _globals['_BATCHGETUSERSRESPONSE']._serialized_end=834
+  _globals['_GETUSERBYEMAILREQUEST']._serialized_start=836
+  _globals['_GETUSERBYEMAILREQUEST']._serialized_end=874
+  _globals['_GETUSERBYEMAILRESPONSE']._serialized_start=876
+  _globals['_GETUSERBYEMAILRESPONSE']._serialized_end=943
+  _globals['_FINDLOGINREQUEST']._serialized_start=945
+  _globals['_FINDLOGINREQUEST']._serialized_end=1029
+  _globals['_FINDLOGINRESPONSE']._serialized_start=1031
+  _globals['_FINDLOGINRESPONSE']._serialized_end=1093
+  _globals['_SEARCHUSERSREQUEST']._serialized_start=1095
+  _globals['_SEARCHUSERSREQUEST']._serialized_end=1146
+  _globals['_SEARCHUSERSRESPONSE']._serialized_start=1148
+  _globals['_SEARCHUSERSRESPONSE']._serialized_end=1211
+  _globals['_UPDATEUSERREQUEST']._serialized_start=1213
+  _globals['_UPDATEUSERREQUEST']._serialized_end=1337
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=1339
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=1400
+  _globals['_DELETEUSERREQUEST']._serialized_start=1402
+  _globals['_DELETEUSERREQUEST']._serialized_end=1438
+  _globals['_DELETEUSERRESPONSE']._serialized_start=1440
+  _globals['_DELETEUSERRESPONSE']._serialized_end=1460
+  _globals['_TOUCHLASTSEENREQUEST']._serialized_start=1462
+  _globals['_TOUCHLASTSEENREQUEST']._serialized_end=1541
+  _globals['_TOUCHLASTSEENRESPONSE']._serialized_start=1543
+  _globals['_TOUCHLASTSEENRESPONSE']._serialized_end=1566
+  _globals['_USERSSERVICE']._serialized_start=1569
+  _globals['_USERSSERVICE']._serialized_end=2444
 # @@protoc_insertion_point(module_scope)
