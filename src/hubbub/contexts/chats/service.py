@@ -182,6 +182,8 @@ class LocalChatsApi:
         Activity lives with the messages, so ordering happens here over the member's chats
         (hundreds at most for a person), not in one SQL query across contexts.
         """
+        if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
+            raise Invalid(f"limit: 1–{MAX_PAGE}, offset: 0–{MAX_OFFSET}", code="validation_error")
         memberships = await self._store.memberships_of(user_id)
         chats = await self._store.get_chats([m.chat_id for m in memberships])
         views = await self._views(user_id, chats)
@@ -337,6 +339,10 @@ class LocalChatsApi:
             for chat_id, pid in partner_of.items()
             if (p := profiles.get(pid)) is not None
         }
+
+
+MAX_PAGE = 100  # chats per page, as the REST query allows
+MAX_OFFSET = 2**31 - 1
 
 
 def _created(chat: Chat, people: list[Member]) -> list[Event]:
