@@ -4,6 +4,7 @@ front, the assistant's workers, and the container that starts and stops them in 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+from uuid import UUID
 
 from redis.asyncio import Redis
 
@@ -22,6 +23,7 @@ from hubbub.infra.db import Database
 from hubbub.infra.db.migrate import upgrade
 from hubbub.infra.db.outbox import OutboxRelay
 from hubbub.infra.redis import redis_ping
+from hubbub.infra.rpc import LazyChannel, RpcServer, peer_serving
 from hubbub.kernel.origins import OriginPolicy
 from hubbub.kernel.ports import BlobStore, Bus, Cache, Fanout, Presence, RateLimit
 from hubbub.roles import Role
@@ -67,7 +69,7 @@ class Frontend:
 
     apis: Apis
     gateway: Gateway
-    sessions: SessionGate
+    sessions: SessionGate | None  # None when auth is a peer (its process keeps the gate)
     origins: OriginPolicy
     limiters: tuple[RateLimit, ...]
 
@@ -80,6 +82,18 @@ class AssistantWorkers:
     model: LocalModel  # the offline model: the guard's, and the `local` provider's
     consumers: AssistantConsumers
     budgets: tuple[RateLimit, ...]
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A context this process calls over gRPC."""
+
+    context: str
+    address: str
+    channel: LazyChannel
+
+
+PEER_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -96,6 +110,13 @@ class Container:
     frontend: Frontend | None
     assistant: AssistantWorkers | None
     indexer: SearchIndexer | None = None
+    rpc: RpcServer | None = None
+    """The gRPC server of a role that serves contexts (`serves_rpc`)."""
+    rpc_address: str = "127.0.0.1:50051"
+    """Where `rpc` listens (`hubbub serve <role> --host … --grpc-port …`)."""
+    rpc_port: int | None = None
+    """The port `rpc` listens on once started."""
+    peers: tuple[Peer, ...] = ()
     started: bool = field(default=False)
 
     async def start(self) -> None:
@@ -104,7 +125,10 @@ class Container:
         if self.contexts is not None:
             await self.contexts.fanout.start(self.contexts.hub.deliver)
         if self.frontend is not None and self.contexts is not None:
-            await self.contexts.hub.listen_for_ended_sessions(self.frontend.sessions.forget)
+            sessions = self.frontend.sessions
+            await self.contexts.hub.listen_for_ended_sessions(
+                sessions.forget if sessions is not None else _ignore_sessions
+            )
             await self.contexts.presence.start(self.frontend.gateway.went_offline)
         if self.assistant is not None:
             # Both load in the background; /readyz says "loading" until the model is warm.
@@ -118,11 +142,15 @@ class Container:
             self.relay.start()
         if self.indexer is not None:
             self.indexer.start()
+        if self.rpc is not None:
+            self.rpc_port = await self.rpc.start(self.rpc_address)
         self.started = True
 
     async def stop(self) -> None:
         """Finish in-flight writes, relay what was committed, let the consumers finish, then
         let go of everything."""
+        if self.rpc is not None:  # refuse new calls, finish those in flight
+            await self.rpc.stop(self.settings.shutdown_grace_seconds)
         if self.contexts is not None:
             await self.contexts.close()
         if self.frontend is not None and self.contexts is not None:
@@ -146,6 +174,8 @@ class Container:
             limiters += self.assistant.budgets
         for limiter in limiters:
             await limiter.aclose()
+        for peer in self.peers:
+            await peer.channel.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
@@ -161,7 +191,17 @@ class Container:
             checks["fanout"] = await self.contexts.fanout.ping()
         if self.bus is not None:
             checks["bus"] = await self.bus.ping()
+        for peer in self.peers:  # each context this process calls: is its service serving?
+            checks[f"peer_{peer.context}"] = await peer_serving(
+                peer.channel, "", seconds=PEER_CHECK_SECONDS
+            )
+        if self.rpc is not None:
+            checks["grpc"] = self.rpc_port is not None
         states = {name: "ok" if ok else "error" for name, ok in checks.items()}
         if self.assistant is not None:
             states["assistant_model"] = self.assistant.model.state
         return states
+
+
+def _ignore_sessions(_session_ids: list[UUID]) -> None:
+    """Auth is a peer: no session answers are kept here to forget."""
