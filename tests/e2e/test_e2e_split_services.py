@@ -4,6 +4,7 @@ each its own process on one PostgreSQL and Redis. The REST API is the same which
 system is split; /readyz reports each peer; a service that dies is a clear 503 (never a 500
 or a hang) and everything recovers by itself when it is back."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,5 +116,5 @@ async def test_a_dead_service_is_a_503_and_the_split_recovers_by_itself(split: S
             answer = await http.get(f"{API}/users/me", headers=bearer(token))
             if answer.status_code == 200 or time.monotonic() > deadline:
                 break
-            time.sleep(0.3)
+            await asyncio.sleep(0.3)
         assert answer.status_code == 200, answer.text
