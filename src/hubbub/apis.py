@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from hubbub.contexts.assistant import AssistantApi
     from hubbub.contexts.auth import AuthApi
     from hubbub.contexts.chats import ChatsApi
+    from hubbub.contexts.diary import DiaryApi
     from hubbub.contexts.messages import MessagesApi
     from hubbub.contexts.users import UsersApi
     from hubbub.kernel.ports import RateLimit
@@ -22,6 +23,7 @@ class Apis:
     messages: "MessagesApi"
     assistant: "AssistantApi"
     rate_limiter: "RateLimit"
+    diary: "DiaryApi | None" = None
 
 
 def apis(connection: HTTPConnection) -> Apis:

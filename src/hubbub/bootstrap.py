@@ -25,6 +25,8 @@ from hubbub.contexts.auth.wiring import auth_channel, local_auth, remote_auth, s
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.chats.consumers import ChatsConsumers
 from hubbub.contexts.chats.wiring import chats_channel, local_chats, remote_chats, serve_chats
+from hubbub.contexts.diary.consumers import DiaryConsumers
+from hubbub.contexts.diary.wiring import local_diary
 from hubbub.contexts.messages.consumers import MessagesConsumers
 from hubbub.contexts.messages.wiring import local_membership, local_messages, search_indexer
 from hubbub.contexts.realtime import Gateway, Hub
@@ -231,7 +233,10 @@ def _contexts(
         consumers.append(ChatsConsumers(local_chats_api))
     consumers.append(assistant_account_consumers(db=db, cache=cache))
     assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
+    diary = local_diary(db=db, clock=clock)
+    consumers.append(DiaryConsumers(diary))
     return Contexts(
+        diary=diary,
         blobs=blobs,
         instance=instance,
         fanout=fanout,
@@ -243,6 +248,7 @@ def _contexts(
         messages=messages,
         assistant=assistant,
         consumers=tuple(consumers),
+        starters=(diary.catch_up,),  # what a crash left unprojected
         closers=(messages.close,),
     )
 
@@ -316,6 +322,7 @@ def _frontend(
         messages=contexts.messages,
         assistant=contexts.assistant,
         rate_limiter=http_limiter,
+        diary=contexts.diary,
     )
     return Frontend(
         apis=apis,

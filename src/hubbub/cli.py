@@ -1,4 +1,5 @@
-"""The `hubbub` command: `serve [role]`, `db upgrade [--create]` and `init-env`."""
+"""The `hubbub` command: `serve [role]`, `db upgrade [--create]`, `init-env` and
+`projections rebuild|status [NAME]`."""
 
 import argparse
 import asyncio
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="create the PostgreSQL database first if it does not exist",
     )
     _add_init_env(commands)
+    _add_projections(commands)
     args = parser.parse_args(argv)
     if args.command == "init-env":  # before Settings: it writes what Settings reads
         init_env(args)
@@ -57,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.grpc_port is not None:
             settings = settings.model_copy(update={"grpc_port": args.grpc_port})
         run_server(settings, role=args.role, host=args.host, port=args.port)
+        return
+    if args.command == "projections":
+        projections(settings, action=args.action, name=args.name)
         return
     db_upgrade(settings, create=args.create)
 
@@ -92,6 +97,59 @@ def _add_init_env(commands: "argparse._SubParsersAction[argparse.ArgumentParser]
     init.add_argument("--redis-url", help="e.g. redis://host:6379/0 (also fan-out and bus)")
     init.add_argument("--bus-url", help="e.g. kafka://host:9092 (default: the Redis URL)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
+
+
+PROJECTION_NAMES = ("entries", "mood_days")
+
+
+def _add_projections(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    found = commands.add_parser(
+        "projections",
+        help="the diary's read models: rebuild from the event store, or show their checkpoints",
+    )
+    found.add_argument("action", choices=("rebuild", "status"))
+    found.add_argument(
+        "name", nargs="?", choices=PROJECTION_NAMES, help="one projection (default: all)"
+    )
+
+
+def projections(settings: Settings, *, action: str, name: str | None) -> None:
+    """`hubbub projections rebuild [NAME]`: replay every event from position zero into
+    the read models (in one transaction each); `status`: each checkpoint and the head."""
+    import time
+
+    from hubbub.contexts.diary.wiring import diary_projector
+    from hubbub.infra.db import Database
+    from hubbub.infra.db.preflight import DatabaseProblem
+
+    async def run() -> None:
+        db = Database(
+            settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
+        try:
+            if settings.is_sqlite:
+                from hubbub.infra.db.migrate import upgrade
+
+                await upgrade(db)
+            projector = diary_projector(db)
+            names = [name] if name else None
+            if action == "rebuild":
+                started = time.perf_counter()
+                for done in await projector.rebuild(names):
+                    print(f"rebuilt {done.name}: {done.events} events, at position {done.position}")
+                print(f"in {time.perf_counter() - started:.2f} s")
+            else:
+                head = await projector.head()
+                for projection, position in (await projector.positions()).items():
+                    if name is None or projection == name:
+                        print(f"{projection}: at position {position} of {head}")
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except DatabaseProblem as problem:
+        sys.exit(f"hubbub: {problem}")
 
 
 def init_env(args: argparse.Namespace) -> None:

@@ -15,6 +15,7 @@ from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.ports import Provider
 from hubbub.contexts.auth.sessions import SessionGate
 from hubbub.contexts.chats import ChatsApi
+from hubbub.contexts.diary import DiaryApi
 from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.messages.consumers import SearchIndexer
 from hubbub.contexts.realtime import Gateway, Hub
@@ -52,11 +53,18 @@ class Contexts:
     messages: MessagesApi
     assistant: AssistantApi
     blobs: BlobStore
+    diary: DiaryApi | None = None
     consumers: tuple[Subscriber, ...] = ()
     """The local contexts' own bus consumers (subscribed by the roles that run consumers):
     a deleted account's erasure, messages' copy of the chats' membership."""
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
     """Finish the local contexts' in-flight writes (messages' group commit)."""
+    starters: tuple[Callable[[], Awaitable[object]], ...] = ()
+    """Run once before the process serves (the diary's projections catch up)."""
+
+    async def start(self) -> None:
+        for start in self.starters:
+            await start()
 
     async def close(self) -> None:
         for close in self.closers:
@@ -122,6 +130,8 @@ class Container:
     async def start(self) -> None:
         if self.settings.should_migrate_on_start:
             await upgrade(self.db)
+        if self.contexts is not None:
+            await self.contexts.start()  # e.g. the diary's projections catch up
         if self.contexts is not None:
             await self.contexts.fanout.start(self.contexts.hub.deliver)
         if self.frontend is not None and self.contexts is not None:

@@ -65,7 +65,10 @@ async def test_a_relay_serves_no_clients_and_runs_the_contexts_consumers(tmp_pat
         "chats",
         "messages",
         "assistant-accounts",
+        "diary",
     }
+    # Messages keeps its copy of the chats' membership from chats' events.
+    assert set(container.bus.groups("chat.member_joined")) == {"messages-membership"}
     await container.db.dispose()
 
 

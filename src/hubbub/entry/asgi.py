@@ -19,6 +19,7 @@ from hubbub.contexts.assistant.routes import router as assistant_router
 from hubbub.contexts.assistant.routes import settings_router as assistant_settings_router
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
+from hubbub.contexts.diary.routes import router as diary_router
 from hubbub.contexts.messages.files_routes import UPLOAD_PATH
 from hubbub.contexts.messages.files_routes import router as files_router
 from hubbub.contexts.messages.routes import router as messages_router
@@ -64,6 +65,7 @@ def create_app(container: Container) -> FastAPI:
         assistant_settings_router,
         search_router,
         files_router,
+        diary_router,
     ):
         app.include_router(router)
     mount_web(app)

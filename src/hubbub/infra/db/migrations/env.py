@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import hubbub.contexts.assistant.store
 import hubbub.contexts.auth.store
 import hubbub.contexts.chats.store
+import hubbub.contexts.diary.store
 import hubbub.contexts.messages.store
 import hubbub.contexts.users.store
-import hubbub.infra.db.outbox  # noqa: F401  (registers the tables on the metadata)
+import hubbub.infra.db.outbox
+import hubbub.infra.eventstore  # noqa: F401  (registers the tables on the metadata)
 from hubbub.infra.db.schema import metadata
 
 target_metadata = metadata
