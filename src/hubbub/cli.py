@@ -1,5 +1,5 @@
 """The `hubbub` command: `serve [role]`, `db upgrade [--create]`, `init-env` and
-`projections rebuild|status [NAME]`."""
+`projections rebuild|status [NAME]`, `mood reanalyse`."""
 
 import argparse
 import asyncio
@@ -46,6 +46,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     _add_init_env(commands)
     _add_projections(commands)
+    mood = commands.add_parser("mood", help="the diary's mood analysis")
+    mood_commands = mood.add_subparsers(dest="mood_command", required=True)
+    mood_commands.add_parser(
+        "reanalyse",
+        help="re-score every diary entry with the current model (new analyses are appended; "
+        "the old ones stay in each entry's history)",
+    )
     args = parser.parse_args(argv)
     if args.command == "init-env":  # before Settings: it writes what Settings reads
         init_env(args)
@@ -62,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     if args.command == "projections":
         projections(settings, action=args.action, name=args.name)
+        return
+    if args.command == "mood":
+        reanalyse(settings)
         return
     db_upgrade(settings, create=args.create)
 
@@ -144,6 +154,52 @@ def projections(settings: Settings, *, action: str, name: str | None) -> None:
                     if name is None or projection == name:
                         print(f"{projection}: at position {position} of {head}")
         finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except DatabaseProblem as problem:
+        sys.exit(f"hubbub: {problem}")
+
+
+def reanalyse(settings: Settings) -> None:
+    """`hubbub mood reanalyse`: every live entry gets a new analysis by the current model;
+    authors connected to a gateway hear of each (through the configured fan-out)."""
+    import time
+
+    from hubbub.contexts.diary.wiring import local_diary
+    from hubbub.contexts.mood.service import reanalyse_all
+    from hubbub.contexts.mood.wiring import mood_analyser, mood_model
+    from hubbub.contexts.realtime import Hub
+    from hubbub.infra.db import Database
+    from hubbub.infra.db.preflight import DatabaseProblem
+    from hubbub.infra.fanout import fanout_from_url
+    from hubbub.kernel.clock import SystemClock
+    from hubbub.kernel.ids import new_id
+
+    async def run() -> None:
+        db = Database(
+            settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
+        fanout = fanout_from_url(
+            settings.fanout_url, instance=new_id().hex[-12:], namespace=settings.redis_namespace
+        )
+        hub = Hub(fanout)
+        await fanout.start(hub.deliver)
+        diary = local_diary(db=db, clock=SystemClock())
+        analyser = mood_analyser(diary=diary, model=mood_model(), live=hub)
+        try:
+            if settings.is_sqlite:
+                from hubbub.infra.db.migrate import upgrade
+
+                await upgrade(db)
+            started = time.perf_counter()
+            await analyser.warm()
+            done = await reanalyse_all(analyser, diary)
+            print(f"reanalysed {done} entries in {time.perf_counter() - started:.1f} s")
+        finally:
+            analyser.close()
+            await fanout.stop()
             await db.dispose()
 
     try:

@@ -16,8 +16,11 @@ from hubbub.contexts.assistant.ports import Provider
 from hubbub.contexts.auth.sessions import SessionGate
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.diary import DiaryApi
+from hubbub.contexts.matching.service import LocalMatchingApi
 from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.messages.consumers import SearchIndexer
+from hubbub.contexts.mood.consumers import MoodConsumers
+from hubbub.contexts.mood.service import MoodAnalyser
 from hubbub.contexts.realtime import Gateway, Hub
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
@@ -80,6 +83,7 @@ class Frontend:
     sessions: SessionGate | None  # None when auth is a peer (its process keeps the gate)
     origins: OriginPolicy
     limiters: tuple[RateLimit, ...]
+    matching: LocalMatchingApi | None = None  # its index refreshes in the background
 
 
 @dataclass
@@ -105,6 +109,15 @@ PEER_CHECK_SECONDS = 1.0
 
 
 @dataclass
+class MoodWorkers:
+    """What a role running the mood analyser adds: the analyser (its model warm) and its bus
+    consumer."""
+
+    analyser: MoodAnalyser
+    consumers: MoodConsumers
+
+
+@dataclass
 class Container:
     """Everything one process runs, built by `bootstrap` and started/stopped by the entry."""
 
@@ -118,6 +131,8 @@ class Container:
     frontend: Frontend | None
     assistant: AssistantWorkers | None
     indexer: SearchIndexer | None = None
+    mood: MoodWorkers | None = None
+    matching: LocalMatchingApi | None = None
     rpc: RpcServer | None = None
     """The gRPC server of a role that serves contexts (`serves_rpc`)."""
     rpc_address: str = "127.0.0.1:50051"
@@ -152,6 +167,10 @@ class Container:
             self.relay.start()
         if self.indexer is not None:
             self.indexer.start()
+        if self.mood is not None:
+            self.mood.analyser.start()  # the model loads in the background
+        if self.matching is not None:
+            await self.matching.start()
         if self.rpc is not None:
             self.rpc_port = await self.rpc.start(self.rpc_address)
         self.started = True
@@ -171,6 +190,10 @@ class Container:
             await self.bus.stop()
         if self.indexer is not None:
             await self.indexer.close()
+        if self.matching is not None:
+            await self.matching.stop()
+        if self.mood is not None:
+            self.mood.analyser.close()
         if self.contexts is not None:
             # Consumers may have written while the bus drained (autoreplies); their outbox
             # rows stay for the next start.
@@ -210,6 +233,8 @@ class Container:
         states = {name: "ok" if ok else "error" for name, ok in checks.items()}
         if self.assistant is not None:
             states["assistant_model"] = self.assistant.model.state
+        if self.mood is not None:
+            states["mood_model"] = self.mood.analyser.state
         return states
 
 

@@ -25,18 +25,21 @@ class Role:
     serves_rpc: tuple[str, ...] = ()
     """Contexts this process runs and serves over gRPC on `--grpc-port` (issue 12); its
     `--port` serves /healthz, /readyz and /metrics."""
+    runs_mood: bool = False
+    """Consumes the diary's written entries from the bus and records their mood."""
 
 
 ROLES = {
     "all": Role(
         "all",
-        "everything in one process: REST + WebSocket, the outbox relay, the assistant and "
-        "the search indexer",
+        "everything in one process: REST + WebSocket, the outbox relay, the assistant, "
+        "the search indexer and the mood analyser",
         serves_clients=True,
         relays_outbox=True,
         runs_assistant=True,
         runs_consumers=True,
         indexes_search=True,
+        runs_mood=True,
     ),
     "gateway": Role(
         "gateway", "REST API + WebSocket; scale out behind a load balancer", True, False
@@ -73,5 +76,12 @@ ROLES = {
         serves_clients=False,
         relays_outbox=False,
         indexes_search=True,
+    ),
+    "mood": Role(
+        "mood",
+        "the mood analyser's bus consumer (diary entries -> their mood); run one or more",
+        serves_clients=False,
+        relays_outbox=False,
+        runs_mood=True,
     ),
 }

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     bus_partitions: int = Field(default=8, ge=1, le=256)
     presence_ttl_seconds: float = Field(default=45.0, gt=0)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    matching_refresh_seconds: float = Field(default=300.0, ge=5, le=86400)
+    """How often each gateway rebuilds its matching index from the diary's timeline."""
 
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = Field(default=86400, ge=60)

@@ -223,3 +223,16 @@ async def test_an_erased_account_shows_as_deleted(world: World) -> None:
 
     assert view.deleted is True
     assert (await world.users.get_many(user_ids={created.id}))[created.id].deleted is True
+
+
+async def test_discoverable_among_names_only_those_who_opted_in(world: World) -> None:
+    alice = await world.users.create(new=NewUser(username="alice"))
+    bob = await world.users.create(new=NewUser(username="bob"))
+    carol = await world.users.create(new=NewUser(username="carol"))
+    await world.users.update(user_id=alice.id, change=ProfileUpdate(discoverable=True))
+    await world.users.update(user_id=carol.id, change=ProfileUpdate(discoverable=True))
+    await world.users.update(user_id=carol.id, change=ProfileUpdate(discoverable=False))
+    everyone = {alice.id, bob.id, carol.id, new_id()}
+
+    assert await world.users.discoverable_among(user_ids=everyone) == {alice.id}
+    assert await world.users.discoverable_among(user_ids=set()) == set()

@@ -46,6 +46,7 @@ class Cluster:
     relay: ServerProcess | None
     assistants: list[ServerProcess]
     indexers: list[ServerProcess] = field(default_factory=list)
+    moods: list[ServerProcess] = field(default_factory=list)
 
     @property
     def processes(self) -> list[ServerProcess]:
@@ -54,6 +55,7 @@ class Cluster:
             *([self.relay] if self.relay else []),
             *self.assistants,
             *self.indexers,
+            *self.moods,
         ]
 
 
@@ -165,6 +167,7 @@ def running_cluster(
     relay: bool = True,
     assistants: int = 0,
     indexers: int = 0,
+    moods: int = 0,
     redis_url: str = SHARED_REDIS_URL,
     env: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
@@ -205,6 +208,9 @@ def running_cluster(
             indexers=[
                 ServerProcess(workdir / f"indexer{n}", env=shared, role="indexer")
                 for n in range(indexers)
+            ],
+            moods=[
+                ServerProcess(workdir / f"mood{n}", env=shared, role="mood") for n in range(moods)
             ],
         )
         cleanup.callback(_side_by_side, ServerProcess.stop, cluster.processes)

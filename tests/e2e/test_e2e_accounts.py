@@ -189,3 +189,31 @@ async def test_patch_me_changes_the_display_name(http: httpx.AsyncClient) -> Non
     _, other_token = await new_user(http)
     seen = expect(await http.get(f"{API}/users/{user['id']}", headers=bearer(other_token)), 200)
     assert seen["display_name"] == "New Name"
+
+
+async def test_discoverable_is_off_by_default_and_set_on_ones_own_profile(
+    http: httpx.AsyncClient,
+) -> None:
+    (alice, alice_token), (bob, _) = [await new_user(http), await new_user(http)]
+    me = expect(await http.get(f"{API}/users/me", headers=bearer(alice_token)), 200)
+    assert me["discoverable"] is False
+
+    on = await http.patch(
+        f"{API}/users/me", json={"discoverable": True}, headers=bearer(alice_token)
+    )
+    assert expect(on, 200)["discoverable"] is True
+    me = expect(await http.get(f"{API}/users/me", headers=bearer(alice_token)), 200)
+    assert me["discoverable"] is True
+    assert me["display_name"] == alice["display_name"]
+    # others never see whether someone opted in
+    other = expect(await http.get(f"{API}/users/{alice['id']}", headers=bearer(alice_token)), 200)
+    assert "discoverable" not in other
+    for bad in ("yes", 1, None):
+        wrong = await http.patch(
+            f"{API}/users/me", json={"discoverable": bad}, headers=bearer(alice_token)
+        )
+        if bad is None:  # null means "leave as it is"
+            assert expect(wrong, 200)["discoverable"] is True
+        else:
+            assert_error(wrong, 422)
+    assert bob["id"] != alice["id"]

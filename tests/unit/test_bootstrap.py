@@ -28,6 +28,13 @@ async def test_all_is_the_embedded_default_with_in_memory_adapters(tmp_path: Pat
     assert isinstance(container.contexts.fanout, InMemoryFanout)
     assert isinstance(container.contexts.presence, InMemoryPresence)
     assert container.redis is None
+    # the mood analyser and matching, kept in step by the in-process bus
+    assert container.mood is not None and container.matching is not None
+    assert container.bus.groups("diary.entry_written") == ["mood"]
+    assert "matching" in container.bus.groups("diary.mood_analysed")
+    assert "matching" in container.bus.groups("user.deleted")
+    # one embedder, loaded once, shared by the assistant and the mood model
+    assert container.frontend.apis.matching is container.matching
     await container.db.dispose()
 
 
@@ -69,6 +76,7 @@ async def test_a_relay_serves_no_clients_and_runs_the_contexts_consumers(tmp_pat
     }
     # Messages keeps its copy of the chats' membership from chats' events.
     assert set(container.bus.groups("chat.member_joined")) == {"messages-membership"}
+    assert container.mood is None and container.matching is None
     await container.db.dispose()
 
 
@@ -97,7 +105,23 @@ async def test_an_indexer_consumes_the_bus_and_nothing_else(tmp_path: Path) -> N
     await container.db.dispose()
 
 
-@pytest.mark.parametrize("role", ["assistant", "indexer"])
+async def test_a_mood_analyser_consumes_written_entries_and_serves_no_clients(
+    tmp_path: Path,
+) -> None:
+    container = bootstrap(
+        settings(tmp_path, database_url=POSTGRES, bus_url="redis://127.0.0.1:6379/0"),
+        role="mood",
+    )
+
+    assert container.mood is not None and container.bus is not None
+    assert container.contexts is not None and container.contexts.diary is not None
+    assert container.frontend is None and container.relay is None
+    assert container.assistant is None and container.matching is None
+    await container.bus.stop()
+    await container.db.dispose()
+
+
+@pytest.mark.parametrize("role", ["assistant", "indexer", "mood"])
 def test_bus_consumers_refuse_the_in_process_bus(tmp_path: Path, role: str) -> None:
     with pytest.raises(RuntimeError, match="HUBBUB_BUS_URL"):
         bootstrap(settings(tmp_path, database_url=POSTGRES), role=role)
@@ -108,7 +132,7 @@ def test_an_assistant_refuses_the_in_process_bus(tmp_path: Path) -> None:
         bootstrap(settings(tmp_path, database_url=POSTGRES), role="assistant")
 
 
-@pytest.mark.parametrize("role", ["gateway", "relay", "assistant", "indexer"])
+@pytest.mark.parametrize("role", ["gateway", "relay", "assistant", "indexer", "mood"])
 def test_split_roles_refuse_the_single_process_sqlite_default(tmp_path: Path, role: str) -> None:
     with pytest.raises(RuntimeError, match="HUBBUB_DATABASE_URL"):
         bootstrap(settings(tmp_path), role=role)
@@ -121,6 +145,7 @@ def test_every_role_is_described() -> None:
         "relay",
         "assistant",
         "indexer",
+        "mood",
         "auth",
         "users",
         "chats",

@@ -20,6 +20,7 @@ from hubbub.contexts.assistant.routes import settings_router as assistant_settin
 from hubbub.contexts.auth.routes import router as auth_router
 from hubbub.contexts.chats.routes import router as chats_router
 from hubbub.contexts.diary.routes import router as diary_router
+from hubbub.contexts.matching.routes import router as matching_router
 from hubbub.contexts.messages.files_routes import UPLOAD_PATH
 from hubbub.contexts.messages.files_routes import router as files_router
 from hubbub.contexts.messages.routes import router as messages_router
@@ -66,6 +67,7 @@ def create_app(container: Container) -> FastAPI:
         search_router,
         files_router,
         diary_router,
+        matching_router,
     ):
         app.include_router(router)
     mount_web(app)

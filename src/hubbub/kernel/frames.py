@@ -165,6 +165,25 @@ class Error(Frame):
     retry_after: int | None = None
 
 
+class FrameMood(BaseModel):
+    """A diary entry's mood as the contract shows it (the entry's `mood`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    valence: float
+    emotions: dict[str, float]
+    label: str
+    model: str
+
+
+class DiaryMood(Frame):
+    """Only to the author's own connections, when a diary entry's mood has been read."""
+
+    type: Literal["diary_mood"] = "diary_mood"
+    entry_id: UUID
+    mood: FrameMood
+
+
 class Pong(Frame):
     type: Literal["pong"] = "pong"
 
@@ -183,6 +202,7 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     MemberLeft,
     AiAdvice,
     Error,
+    DiaryMood,
     Pong,
 )
 """Every frame the server sends (docs/API.md "Server → client frames")."""

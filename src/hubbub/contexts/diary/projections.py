@@ -17,7 +17,7 @@ transaction; a test proves the result equals the live read model on both databas
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -60,6 +60,7 @@ from hubbub.kernel.eventsourcing import RecordedEvent
 from hubbub.kernel.mood import EMOTIONS
 
 BATCH = 1000
+REPLAY_BATCH = 5000
 log = structlog.get_logger(__name__)
 
 checkpoints = Table(
@@ -116,6 +117,12 @@ class Projection(Protocol):
 
     def apply_batch(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply `events` (in position order) in the caller's transaction."""
+        ...
+
+    def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
+        """The rows of the projection's tables after `events` from position zero, computed
+        in memory (a rebuild inserts them in bulk; a test holds them equal to the live
+        rows)."""
         ...
 
 
@@ -185,6 +192,56 @@ class EntriesProjection:
     def apply_batch(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
         for event in events:
             self.apply(conn, event)
+
+    def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
+        rows: dict[UUID, dict[str, Any]] = {}
+        owned: dict[UUID, set[UUID]] = {}
+        for event in events:
+            data, kind = event.data, event.type
+            if kind == DIARY_ERASED:
+                for entry_id in owned.pop(_uid(data["user_id"]), set()):
+                    rows.pop(entry_id, None)
+                continue
+            if kind not in (ENTRY_RECORDED, ENTRY_REVISED, ENTRY_DELETED, MOOD_ANALYSED):
+                continue
+            entry_id = _uid(data["entry_id"])
+            if kind == ENTRY_RECORDED:
+                user_id = _uid(data["user_id"])
+                rows[entry_id] = {
+                    "entry_id": entry_id,
+                    "user_id": user_id,
+                    "version": event.version,
+                    "content_version": event.version,
+                    "text_version": event.version,
+                    "sealed": data["sealed"],
+                    "self_rating": data.get("self_rating"),
+                    "created_at": event.occurred_at,
+                    "updated_at": event.occurred_at,
+                    "mood": None,
+                }
+                owned.setdefault(user_id, set()).add(entry_id)
+                continue
+            row = rows.get(entry_id)
+            if row is None:
+                continue
+            if kind == ENTRY_REVISED:
+                row.update(
+                    version=event.version,
+                    content_version=event.version,
+                    sealed=data["sealed"],
+                    self_rating=data.get("self_rating"),
+                    updated_at=event.occurred_at,
+                )
+                if data.get("text_changed"):
+                    row.update(text_version=event.version, mood=None)
+            elif kind == ENTRY_DELETED:
+                del rows[entry_id]
+                owned.get(row["user_id"], set()).discard(entry_id)
+            else:  # MOOD_ANALYSED
+                row["version"] = event.version
+                if int(data["analysed_version"]) >= row["text_version"]:
+                    row["mood"] = orjson.dumps(_reading(data, event))
+        return {entries: list(rows.values())}
 
     def apply(self, conn: Connection, event: RecordedEvent) -> None:
         data = event.data
@@ -260,6 +317,50 @@ class MoodDaysProjection:
         for user_id, day in sorted(dirty):
             _recount_day(conn, user_id, day)
 
+    def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
+        rows: dict[UUID, dict[str, Any]] = {}
+        owned: dict[UUID, set[UUID]] = {}
+        for event in events:
+            data, kind = event.data, event.type
+            if kind == DIARY_ERASED:
+                for entry_id in owned.pop(_uid(data["user_id"]), set()):
+                    rows.pop(entry_id, None)
+                continue
+            if kind not in (ENTRY_RECORDED, ENTRY_REVISED, ENTRY_DELETED, MOOD_ANALYSED):
+                continue
+            entry_id = _uid(data["entry_id"])
+            if kind == ENTRY_RECORDED:
+                user_id = _uid(data["user_id"])
+                rows[entry_id] = {
+                    "entry_id": entry_id,
+                    "user_id": user_id,
+                    "day": event.occurred_at.date(),
+                    "text_version": event.version,
+                    "valence": None,
+                    "emotions": None,
+                }
+                owned.setdefault(user_id, set()).add(entry_id)
+                continue
+            row = rows.get(entry_id)
+            if row is None:
+                continue
+            if kind == ENTRY_REVISED:
+                if data.get("text_changed"):
+                    row.update(text_version=event.version, valence=None, emotions=None)
+            elif kind == ENTRY_DELETED:
+                del rows[entry_id]
+                owned.get(row["user_id"], set()).discard(entry_id)
+            elif int(data["analysed_version"]) >= row["text_version"]:  # MOOD_ANALYSED
+                emotions = {name: float(data["emotions"].get(name, 0.0)) for name in EMOTIONS}
+                row.update(valence=float(data["valence"]), emotions=orjson.dumps(emotions))
+        days: dict[tuple[UUID, date], list[tuple[float, Mapping[str, float]]]] = {}
+        for row in rows.values():
+            if row["valence"] is not None:
+                readings = days.setdefault((row["user_id"], row["day"]), [])
+                readings.append((row["valence"], orjson.loads(row["emotions"])))
+        day_rows = [_day_row(user_id, day, found) for (user_id, day), found in days.items()]
+        return {mood_entries: list(rows.values()), mood_days: day_rows}
+
     def _apply(self, conn: Connection, event: RecordedEvent, dirty: set[tuple[UUID, date]]) -> None:
         data = event.data
         kind = event.type
@@ -316,22 +417,26 @@ def _recount_day(conn: Connection, user_id: UUID, day: date) -> None:
     key = {"b_user_id": user_id, "b_day": day}
     readings = conn.execute(_DAY_READINGS, key).all()
     conn.execute(_DAY_DELETE, key)
-    if not readings:
-        return
+    if readings:
+        found = [(r.valence, orjson.loads(r.emotions)) for r in readings]
+        conn.execute(_DAY_INSERT, _day_row(user_id, day, found))
+
+
+def _day_row(
+    user_id: UUID, day: date, readings: Sequence[tuple[float, Mapping[str, float]]]
+) -> dict[str, Any]:
+    """A day's row from its readings: exact sums (fsum), so that the same readings give the
+    very same floats in whatever order they come."""
     count = len(readings)
-    shares = [orjson.loads(r.emotions) for r in readings]
-    means = {name: math.fsum(s[name] for s in shares) / count for name in EMOTIONS}
-    conn.execute(
-        _DAY_INSERT,
-        {
-            "user_id": user_id,
-            "day": day,
-            "entries": count,
-            "valence": math.fsum(r.valence for r in readings) / count,
-            "emotions": orjson.dumps(means),
-            "dominant": dominant(means),
-        },
-    )
+    means = {name: math.fsum(e[name] for _, e in readings) / count for name in EMOTIONS}
+    return {
+        "user_id": user_id,
+        "day": day,
+        "entries": count,
+        "valence": math.fsum(v for v, _ in readings) / count,
+        "emotions": orjson.dumps(means),
+        "dominant": dominant(means),
+    }
 
 
 PROJECTIONS: tuple[Projection, ...] = (EntriesProjection(), MoodDaysProjection())
@@ -397,20 +502,26 @@ class Projector:
         projection is now at the appended events."""
         if not appended:
             return True
-        current = True
-        for projection in self._projections.values():
-            try:
-                # A savepoint: a failing projection must not undo the append itself.
-                with conn.begin_nested():
-                    if _locked_checkpoint(conn, projection.name) == appended[0].position - 1:
-                        projection.apply_batch(conn, appended)
-                        _save_checkpoint(conn, projection.name, appended[-1].position)
-                    else:
-                        current = False
-            except Exception as exc:
-                current = False
-                log.warning("diary_projection_failed", projection=projection.name, error=str(exc))
-        return current
+        moved = {"b_from": appended[0].position - 1, "b_to": appended[-1].position}
+        try:
+            # One savepoint: a failing projection must not undo the append itself.
+            with conn.begin_nested() as savepoint:
+                for projection in self._projections.values():
+                    # Moves the checkpoint only from exactly the position before (the row is
+                    # locked by the update): a lagging projection is left to catch_up.
+                    params = {**moved, "b_name": projection.name}
+                    advanced = conn.execute(_ADVANCE_CHECKPOINT, params).rowcount == 1
+                    if not advanced and moved["b_from"] == 0:  # the very first event
+                        conn.execute(_NEW_CHECKPOINT, {"name": projection.name})
+                        advanced = conn.execute(_ADVANCE_CHECKPOINT, params).rowcount == 1
+                    if not advanced:
+                        savepoint.rollback()
+                        return False
+                    projection.apply_batch(conn, appended)
+        except Exception as exc:
+            log.warning("diary_projection_failed", error=str(exc))
+            return False
+        return True
 
     async def rebuild(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Empty each projection and replay the whole store into it (one transaction each)."""
@@ -452,20 +563,33 @@ class Projector:
 
     def _rebuild(self, conn: Connection, projection: Projection) -> tuple[int, int]:
         _locked_checkpoint(conn, projection.name)
+        read = {"events": 0, "position": 0}
+
+        def every_event() -> Iterator[RecordedEvent]:
+            while True:
+                batch = self._store.read_all(conn, after=read["position"], limit=REPLAY_BATCH)
+                yield from batch
+                read["events"] += len(batch)
+                if batch:
+                    read["position"] = batch[-1].position
+                if len(batch) < REPLAY_BATCH:
+                    return
+
+        tables = projection.replay(every_event())
         for table in projection.tables:
             conn.execute(delete(table))
-        position, total = 0, 0
-        while True:
-            batch = self._store.read_all(conn, after=position, limit=self._batch)
-            projection.apply_batch(conn, batch)
-            total += len(batch)
-            if batch:
-                position = batch[-1].position
-            if len(batch) < self._batch:
-                break
-        _save_checkpoint(conn, projection.name, position)
-        return total, position
+            rows = tables.get(table, [])
+            for start in range(0, len(rows), REPLAY_BATCH):
+                conn.execute(insert(table), rows[start : start + REPLAY_BATCH])
+        _save_checkpoint(conn, projection.name, read["position"])
+        return read["events"], read["position"]
 
+
+_ADVANCE_CHECKPOINT = (
+    update(checkpoints)
+    .where(checkpoints.c.name == bindparam("b_name"), checkpoints.c.position == bindparam("b_from"))
+    .values(position=bindparam("b_to"))
+)
 
 _NEW_CHECKPOINT = text(
     "INSERT INTO diary_checkpoints (name, position) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING"

@@ -2,6 +2,7 @@
 
 from hubbub.contexts.users.api import (
     NewUser,
+    OwnProfile,
     PresenceLookup,
     ProfileUpdate,
     UserRecord,
@@ -9,4 +10,12 @@ from hubbub.contexts.users.api import (
     UserView,
 )
 
-__all__ = ["NewUser", "PresenceLookup", "ProfileUpdate", "UserRecord", "UserView", "UsersApi"]
+__all__ = [
+    "NewUser",
+    "OwnProfile",
+    "PresenceLookup",
+    "ProfileUpdate",
+    "UserRecord",
+    "UserView",
+    "UsersApi",
+]

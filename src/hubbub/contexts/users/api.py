@@ -51,6 +51,14 @@ class UserView(BaseModel):
         )
 
 
+class OwnProfile(UserView):
+    """One's own profile: what others see, and one's own settings."""
+
+    discoverable: bool = Field(
+        description="Opted in to matching: others with a similar mood may be shown this profile"
+    )
+
+
 class NewUser(BaseModel):
     username: str
     display_name: str | None = None
@@ -79,6 +87,10 @@ class UsersApi(Protocol):
 
     async def get_many(self, *, user_ids: set[UUID]) -> dict[UUID, UserView]:
         """Profiles for the ids that exist or existed (deleted accounts as `deleted`)."""
+        ...
+
+    async def discoverable_among(self, *, user_ids: set[UUID]) -> set[UUID]:
+        """The ids among `user_ids` of existing profiles that opted in to matching."""
         ...
 
     async def find_login(self, *, username: str | None, email: str | None) -> UserRecord | None:

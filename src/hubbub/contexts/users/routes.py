@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hubbub.apis import apis
 from hubbub.contexts.auth import AccountDeletion, CurrentUser
-from hubbub.contexts.users.api import ProfileUpdate, UserView
+from hubbub.contexts.users.api import OwnProfile, ProfileUpdate, UsersApi, UserView
 from hubbub.http_errors import ERROR_RESPONSES
 from hubbub.kernel.ids import Id
 from hubbub.kernel.text import OPTIONAL_NAME_PATTERN, PLAIN_PATTERN
@@ -31,17 +31,25 @@ class ProfilePatch(BaseModel):
     discoverable: StrictBool | None = None
 
 
-@router.get("/me", response_model=UserView)
-async def me(user: CurrentUser, request: Request) -> UserView:
-    """The caller's own profile."""
-    return await apis(request).users.get(user_id=user.user_id)
+@router.get("/me", response_model=OwnProfile)
+async def me(user: CurrentUser, request: Request) -> OwnProfile:
+    """The caller's own profile, with `discoverable`."""
+    users = apis(request).users
+    return await _own(users, await users.get(user_id=user.user_id))
 
 
-@router.patch("/me", response_model=UserView, responses=ERROR_RESPONSES(422))
-async def update_me(body: ProfilePatch, user: CurrentUser, request: Request) -> UserView:
-    """Change the caller's display name or discoverability."""
+@router.patch("/me", response_model=OwnProfile, responses=ERROR_RESPONSES(422))
+async def update_me(body: ProfilePatch, user: CurrentUser, request: Request) -> OwnProfile:
+    """Change the caller's display name or discoverability (`discoverable: true` opts in
+    to matching: people with a similar mood may be shown your profile; off by default)."""
     change = ProfileUpdate(display_name=body.display_name, discoverable=body.discoverable)
-    return await apis(request).users.update(user_id=user.user_id, change=change)
+    users = apis(request).users
+    return await _own(users, await users.update(user_id=user.user_id, change=change))
+
+
+async def _own(users: UsersApi, view: UserView) -> OwnProfile:
+    discoverable = view.id in await users.discoverable_among(user_ids={view.id})
+    return OwnProfile(**view.model_dump(), discoverable=discoverable)
 
 
 @router.delete(

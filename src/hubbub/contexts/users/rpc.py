@@ -51,6 +51,13 @@ class UsersServicer(users_pb2_grpc.UsersServiceServicer):
         views = await self._api.get_many(user_ids=ids)
         return pb.BatchGetUsersResponse(users=[_view_to_pb(v) for v in views.values()])
 
+    async def FilterDiscoverable(
+        self, request: pb.FilterDiscoverableRequest, context: Context
+    ) -> pb.FilterDiscoverableResponse:
+        ids = set(parse_ids(request.user_ids, field="user_ids"))
+        found = await self._api.discoverable_among(user_ids=ids)
+        return pb.FilterDiscoverableResponse(user_ids=[str(u) for u in found])
+
     async def GetUserByEmail(
         self, request: pb.GetUserByEmailRequest, context: Context
     ) -> pb.GetUserByEmailResponse:
@@ -129,6 +136,13 @@ class GrpcUsersApi:
         request = pb.BatchGetUsersRequest(user_ids=[str(u) for u in user_ids])
         views = [_view_from_pb(u) for u in (await self._stub.BatchGetUsers(request)).users]
         return {view.id: view for view in views}
+
+    async def discoverable_among(self, *, user_ids: set[UUID]) -> set[UUID]:
+        if not user_ids:
+            return set()
+        request = pb.FilterDiscoverableRequest(user_ids=[str(u) for u in user_ids])
+        answer = await self._stub.FilterDiscoverable(request)
+        return {UUID(u) for u in answer.user_ids}
 
     async def find_login(self, *, username: str | None, email: str | None) -> UserRecord | None:
         answer = await self._stub.FindLogin(pb.FindLoginRequest(username=username, email=email))

@@ -49,6 +49,12 @@ class LocalUsersApi:
             views[gone] = UserView.of_deleted(gone)
         return views
 
+    async def discoverable_among(self, *, user_ids: set[UUID]) -> set[UUID]:
+        """Which of these people opted in to matching."""
+        if not user_ids:
+            return set()
+        return {r.id for r in await self._store.get_many(user_ids) if r.discoverable}
+
     async def find_login(self, *, username: str | None, email: str | None) -> UserRecord | None:
         """The profile named by a login form (Invalid for control characters in it)."""
         username = model.check_login_name(username, "username")

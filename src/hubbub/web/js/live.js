@@ -52,6 +52,10 @@ function handle(frame) {
     case "ai_advice":
       store.addAdvice(frame.chat_id, [frame], { live: true });
       return undefined;
+    case "diary_mood":
+      // The mood of one of my diary entries was read (views/diary.js listens).
+      window.dispatchEvent(new CustomEvent("hubbub:diary_mood", { detail: frame }));
+      return undefined;
     default:
       return undefined; // a frame type added to the contract later: ignore it
   }

@@ -20,6 +20,9 @@ import { renderAuth } from "./views/auth.js";
 import { focusChatItem, mountChatList } from "./views/chatlist.js";
 import { mountConversation } from "./views/conversation.js";
 import { membersDialog, newGroupDialog } from "./views/dialogs.js";
+import { mountDiary } from "./views/diary.js";
+import { mountMatches } from "./views/matches.js";
+import { moodApi, viewerLanguage } from "./mood.js";
 import { showConnection, toast } from "./views/toasts.js";
 
 const root = document.getElementById("app");
@@ -73,7 +76,10 @@ async function startApp(session) {
   const sidebar = h("aside.sidebar", { "aria-label": "Chats" });
   const conversationEl = h("section.conversation", { "aria-label": "Conversation" });
   const aiEl = h("aside.ai-panel", { id: "ai-panel", "aria-labelledby": "ai-heading", hidden: true });
-  const shell = h("div.shell", { dataset: { screen: "list", ai: "closed" } }, sidebar, conversationEl, aiEl);
+  const diaryEl = h("div.diary-view", { hidden: true });
+  const matchesEl = h("div.matches-view", { hidden: true });
+  const moodEl = h("section.mood-view", { "aria-label": "Diary and matches", hidden: true }, diaryEl, matchesEl);
+  const shell = h("div.shell", { dataset: { screen: "list", ai: "closed" } }, sidebar, conversationEl, moodEl, aiEl);
   root.replaceChildren(shell);
 
   const socket = new Socket({
@@ -106,6 +112,20 @@ async function startApp(session) {
     members: (chatId) => membersDialog(chatId, { onLeft: () => navigate(null) }),
     toggleAi: () => setAiOpen(!store.state.aiOpen),
     visible: () => Boolean(store.state.activeChatId) && visible(store.state.activeChatId),
+    diary: () => { location.hash = "#/diary"; },
+    matches: () => { location.hash = "#/matches"; },
+    // "Say hi" to a match: the direct chat, with the assistant's first line in the composer.
+    sayHi: async (user) => {
+      try {
+        const chat = await actions.openDirect(user);
+        navigate(chat.id);
+        const opener = await moodApi.opener(user.id, viewerLanguage());
+        app?.conversation?.setDraft(opener.text);
+        toast("The assistant suggests a first line: edit it or send it.");
+      } catch (error) {
+        actions.report(error);
+      }
+    },
   };
   cleanup.push(mountChatList(sidebar, nav));
   const conversation = mountConversation(conversationEl, nav);
@@ -116,6 +136,9 @@ async function startApp(session) {
       conversation.setDraft(text);
     },
   });
+  const diaryView = mountDiary(diaryEl);
+  const matchesView = mountMatches(matchesEl, nav);
+  cleanup.push(diaryView.cleanup, matchesView.cleanup);
   Object.assign(app, { conversation, aiPanel });
 
   function setAiOpen(open) {
@@ -139,6 +162,20 @@ async function startApp(session) {
   }
 
   function route() {
+    const moodView = { "#/diary": diaryView, "#/matches": matchesView }[location.hash];
+    moodEl.hidden = !moodView;
+    diaryEl.hidden = moodView !== diaryView;
+    matchesEl.hidden = moodView !== matchesView;
+    conversationEl.hidden = Boolean(moodView);
+    if (moodView) {
+      store.state.activeChatId = null;
+      shell.dataset.screen = "chat";
+      if (store.state.aiOpen) setAiOpen(false);
+      moodView.show();
+      store.emit("active");
+      document.title = location.hash === "#/diary" ? "Diary · hubbub" : "Matches · hubbub";
+      return;
+    }
     const match = /^#\/chat\/([0-9a-fA-F-]{36})$/.exec(location.hash);
     const chatId = match ? match[1] : null;
     if (chatId && !store.state.chats.has(chatId)) {

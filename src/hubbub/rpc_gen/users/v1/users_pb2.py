@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bhubbub/users/v1/users.proto\x12\x0fhubbub.users.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n\nUserRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x12\n\x05\x65mail\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x0c\x64iscoverable\x18\x05 \x01(\x08\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_seen_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\n\x06_email\"\x91\x01\n\x08UserView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0e\n\x06online\x18\x04 \x01(\x08\x12\x30\n\x0clast_seen_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x64\x65leted\x18\x06 \x01(\x08\"o\n\x11\x43reateUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x08\n\x06_email\"?\n\x12\x43reateUserResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"%\n\x12GetUserByIDRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\">\n\x13GetUserByIDResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"(\n\x14\x42\x61tchGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"A\n\x15\x42\x61tchGetUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"&\n\x15GetUserByEmailRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"C\n\x16GetUserByEmailResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"T\n\x10\x46indLoginRequest\x12\x15\n\x08username\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x0b\n\t_usernameB\x08\n\x06_email\">\n\x11\x46indLoginResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"3\n\x12SearchUsersRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"?\n\x13SearchUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"|\n\x11UpdateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64iscoverable\x18\x03 \x01(\x08H\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x0f\n\r_discoverable\"=\n\x12UpdateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"$\n\x11\x44\x65leteUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteUserResponse\"O\n\x14TouchLastSeenRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15TouchLastSeenResponse2\xeb\x06\n\x0cUsersService\x12Z\n\nCreateUser\x12\".hubbub.users.v1.CreateUserRequest\x1a#.hubbub.users.v1.CreateUserResponse\"\x03\x90\x02\x02\x12]\n\x0bGetUserByID\x12#.hubbub.users.v1.GetUserByIDRequest\x1a$.hubbub.users.v1.GetUserByIDResponse\"\x03\x90\x02\x01\x12\x63\n\rBatchGetUsers\x12%.hubbub.users.v1.BatchGetUsersRequest\x1a&.hubbub.users.v1.BatchGetUsersResponse\"\x03\x90\x02\x01\x12\x66\n\x0eGetUserByEmail\x12&.hubbub.users.v1.GetUserByEmailRequest\x1a\'.hubbub.users.v1.GetUserByEmailResponse\"\x03\x90\x02\x01\x12W\n\tFindLogin\x12!.hubbub.users.v1.FindLoginRequest\x1a\".hubbub.users.v1.FindLoginResponse\"\x03\x90\x02\x01\x12]\n\x0bSearchUsers\x12#.hubbub.users.v1.SearchUsersRequest\x1a$.hubbub.users.v1.SearchUsersResponse\"\x03\x90\x02\x01\x12Z\n\nUpdateUser\x12\".hubbub.users.v1.UpdateUserRequest\x1a#.hubbub.users.v1.UpdateUserResponse\"\x03\x90\x02\x02\x12Z\n\nDeleteUser\x12\".hubbub.users.v1.DeleteUserRequest\x1a#.hubbub.users.v1.DeleteUserResponse\"\x03\x90\x02\x02\x12\x63\n\rTouchLastSeen\x12%.hubbub.users.v1.TouchLastSeenRequest\x1a&.hubbub.users.v1.TouchLastSeenResponse\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bhubbub/users/v1/users.proto\x12\x0fhubbub.users.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n\nUserRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x12\n\x05\x65mail\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x0c\x64iscoverable\x18\x05 \x01(\x08\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_seen_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\n\x06_email\"\x91\x01\n\x08UserView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0e\n\x06online\x18\x04 \x01(\x08\x12\x30\n\x0clast_seen_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x64\x65leted\x18\x06 \x01(\x08\"o\n\x11\x43reateUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x08\n\x06_email\"?\n\x12\x43reateUserResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"%\n\x12GetUserByIDRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\">\n\x13GetUserByIDResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"(\n\x14\x42\x61tchGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"A\n\x15\x42\x61tchGetUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"-\n\x19\x46ilterDiscoverableRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\".\n\x1a\x46ilterDiscoverableResponse\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"&\n\x15GetUserByEmailRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"C\n\x16GetUserByEmailResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"T\n\x10\x46indLoginRequest\x12\x15\n\x08username\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x0b\n\t_usernameB\x08\n\x06_email\">\n\x11\x46indLoginResponse\x12)\n\x04user\x18\x01 \x01(\x0b\x32\x1b.hubbub.users.v1.UserRecord\"3\n\x12SearchUsersRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"?\n\x13SearchUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x19.hubbub.users.v1.UserView\"|\n\x11UpdateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64iscoverable\x18\x03 \x01(\x08H\x01\x88\x01\x01\x42\x0f\n\r_display_nameB\x0f\n\r_discoverable\"=\n\x12UpdateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x19.hubbub.users.v1.UserView\"$\n\x11\x44\x65leteUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteUserResponse\"O\n\x14TouchLastSeenRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15TouchLastSeenResponse2\xdf\x07\n\x0cUsersService\x12Z\n\nCreateUser\x12\".hubbub.users.v1.CreateUserRequest\x1a#.hubbub.users.v1.CreateUserResponse\"\x03\x90\x02\x02\x12]\n\x0bGetUserByID\x12#.hubbub.users.v1.GetUserByIDRequest\x1a$.hubbub.users.v1.GetUserByIDResponse\"\x03\x90\x02\x01\x12\x63\n\rBatchGetUsers\x12%.hubbub.users.v1.BatchGetUsersRequest\x1a&.hubbub.users.v1.BatchGetUsersResponse\"\x03\x90\x02\x01\x12r\n\x12\x46ilterDiscoverable\x12*.hubbub.users.v1.FilterDiscoverableRequest\x1a+.hubbub.users.v1.FilterDiscoverableResponse\"\x03\x90\x02\x01\x12\x66\n\x0eGetUserByEmail\x12&.hubbub.users.v1.GetUserByEmailRequest\x1a\'.hubbub.users.v1.GetUserByEmailResponse\"\x03\x90\x02\x01\x12W\n\tFindLogin\x12!.hubbub.users.v1.FindLoginRequest\x1a\".hubbub.users.v1.FindLoginResponse\"\x03\x90\x02\x01\x12]\n\x0bSearchUsers\x12#.hubbub.users.v1.SearchUsersRequest\x1a$.hubbub.users.v1.SearchUsersResponse\"\x03\x90\x02\x01\x12Z\n\nUpdateUser\x12\".hubbub.users.v1.UpdateUserRequest\x1a#.hubbub.users.v1.UpdateUserResponse\"\x03\x90\x02\x02\x12Z\n\nDeleteUser\x12\".hubbub.users.v1.DeleteUserRequest\x1a#.hubbub.users.v1.DeleteUserResponse\"\x03\x90\x02\x02\x12\x63\n\rTouchLastSeen\x12%.hubbub.users.v1.TouchLastSeenRequest\x1a&.hubbub.users.v1.TouchLastSeenResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,6 +38,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USERSSERVICE'].methods_by_name['GetUserByID']._serialized_options = b'\220\002\001'
   _globals['_USERSSERVICE'].methods_by_name['BatchGetUsers']._loaded_options = None
   _globals['_USERSSERVICE'].methods_by_name['BatchGetUsers']._serialized_options = b'\220\002\001'
+  _globals['_USERSSERVICE'].methods_by_name['FilterDiscoverable']._loaded_options = None
+  _globals['_USERSSERVICE'].methods_by_name['FilterDiscoverable']._serialized_options = b'\220\002\001'
   _globals['_USERSSERVICE'].methods_by_name['GetUserByEmail']._loaded_options = None
   _globals['_USERSSERVICE'].methods_by_name['GetUserByEmail']._serialized_options = b'\220\002\001'
   _globals['_USERSSERVICE'].methods_by_name['FindLogin']._loaded_options = None
@@ -66,30 +68,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BATCHGETUSERSREQUEST']._serialized_end=767
   _globals['_BATCHGETUSERSRESPONSE']._serialized_start=769
   _globals['_BATCHGETUSERSRESPONSE']._serialized_end=834
-  _globals['_GETUSERBYEMAILREQUEST']._serialized_start=836
-  _globals['_GETUSERBYEMAILREQUEST']._serialized_end=874
-  _globals['_GETUSERBYEMAILRESPONSE']._serialized_start=876
-  _globals['_GETUSERBYEMAILRESPONSE']._serialized_end=943
-  _globals['_FINDLOGINREQUEST']._serialized_start=945
-  _globals['_FINDLOGINREQUEST']._serialized_end=1029
-  _globals['_FINDLOGINRESPONSE']._serialized_start=1031
-  _globals['_FINDLOGINRESPONSE']._serialized_end=1093
-  _globals['_SEARCHUSERSREQUEST']._serialized_start=1095
-  _globals['_SEARCHUSERSREQUEST']._serialized_end=1146
-  _globals['_SEARCHUSERSRESPONSE']._serialized_start=1148
-  _globals['_SEARCHUSERSRESPONSE']._serialized_end=1211
-  _globals['_UPDATEUSERREQUEST']._serialized_start=1213
-  _globals['_UPDATEUSERREQUEST']._serialized_end=1337
-  _globals['_UPDATEUSERRESPONSE']._serialized_start=1339
-  _globals['_UPDATEUSERRESPONSE']._serialized_end=1400
-  _globals['_DELETEUSERREQUEST']._serialized_start=1402
-  _globals['_DELETEUSERREQUEST']._serialized_end=1438
-  _globals['_DELETEUSERRESPONSE']._serialized_start=1440
-  _globals['_DELETEUSERRESPONSE']._serialized_end=1460
-  _globals['_TOUCHLASTSEENREQUEST']._serialized_start=1462
-  _globals['_TOUCHLASTSEENREQUEST']._serialized_end=1541
-  _globals['_TOUCHLASTSEENRESPONSE']._serialized_start=1543
-  _globals['_TOUCHLASTSEENRESPONSE']._serialized_end=1566
-  _globals['_USERSSERVICE']._serialized_start=1569
-  _globals['_USERSSERVICE']._serialized_end=2444
+  _globals['_FILTERDISCOVERABLEREQUEST']._serialized_start=836
+  _globals['_FILTERDISCOVERABLEREQUEST']._serialized_end=881
+  _globals['_FILTERDISCOVERABLERESPONSE']._serialized_start=883
+  _globals['_FILTERDISCOVERABLERESPONSE']._serialized_end=929
+  _globals['_GETUSERBYEMAILREQUEST']._serialized_start=931
+  _globals['_GETUSERBYEMAILREQUEST']._serialized_end=969
+  _globals['_GETUSERBYEMAILRESPONSE']._serialized_start=971
+  _globals['_GETUSERBYEMAILRESPONSE']._serialized_end=1038
+  _globals['_FINDLOGINREQUEST']._serialized_start=1040
+  _globals['_FINDLOGINREQUEST']._serialized_end=1124
+  _globals['_FINDLOGINRESPONSE']._serialized_start=1126
+  _globals['_FINDLOGINRESPONSE']._serialized_end=1188
+  _globals['_SEARCHUSERSREQUEST']._serialized_start=1190
+  _globals['_SEARCHUSERSREQUEST']._serialized_end=1241
+  _globals['_SEARCHUSERSRESPONSE']._serialized_start=1243
+  _globals['_SEARCHUSERSRESPONSE']._serialized_end=1306
+  _globals['_UPDATEUSERREQUEST']._serialized_start=1308
+  _globals['_UPDATEUSERREQUEST']._serialized_end=1432
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=1434
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=1495
+  _globals['_DELETEUSERREQUEST']._serialized_start=1497
+  _globals['_DELETEUSERREQUEST']._serialized_end=1533
+  _globals['_DELETEUSERRESPONSE']._serialized_start=1535
+  _globals['_DELETEUSERRESPONSE']._serialized_end=1555
+  _globals['_TOUCHLASTSEENREQUEST']._serialized_start=1557
+  _globals['_TOUCHLASTSEENREQUEST']._serialized_end=1636
+  _globals['_TOUCHLASTSEENRESPONSE']._serialized_start=1638
+  _globals['_TOUCHLASTSEENRESPONSE']._serialized_end=1661
+  _globals['_USERSSERVICE']._serialized_start=1664
+  _globals['_USERSSERVICE']._serialized_end=2655
 # @@protoc_insertion_point(module_scope)

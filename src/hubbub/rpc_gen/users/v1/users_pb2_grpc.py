@@ -50,6 +50,11 @@ class UsersServiceStub:
                 request_serializer=hubbub_dot_users_dot_v1_dot_users__pb2.BatchGetUsersRequest.SerializeToString,
                 response_deserializer=hubbub_dot_users_dot_v1_dot_users__pb2.BatchGetUsersResponse.FromString,
                 _registered_method=True)
+        self.FilterDiscoverable = channel.unary_unary(
+                '/hubbub.users.v1.UsersService/FilterDiscoverable',
+                request_serializer=hubbub_dot_users_dot_v1_dot_users__pb2.FilterDiscoverableRequest.SerializeToString,
+                response_deserializer=hubbub_dot_users_dot_v1_dot_users__pb2.FilterDiscoverableResponse.FromString,
+                _registered_method=True)
         self.GetUserByEmail = channel.unary_unary(
                 '/hubbub.users.v1.UsersService/GetUserByEmail',
                 request_serializer=hubbub_dot_users_dot_v1_dot_users__pb2.GetUserByEmailRequest.SerializeToString,
@@ -103,6 +108,13 @@ class UsersServiceServicer:
 
     def BatchGetUsers(self, request, context):
         """Profiles with presence for the ids that exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FilterDiscoverable(self, request, context):
+        """The ids, among those asked about, of profiles that opted in to matching (discoverable).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -167,6 +179,11 @@ def add_UsersServiceServicer_to_server(servicer, server):
                     servicer.BatchGetUsers,
                     request_deserializer=hubbub_dot_users_dot_v1_dot_users__pb2.BatchGetUsersRequest.FromString,
                     response_serializer=hubbub_dot_users_dot_v1_dot_users__pb2.BatchGetUsersResponse.SerializeToString,
+            ),
+            'FilterDiscoverable': grpc.unary_unary_rpc_method_handler(
+                    servicer.FilterDiscoverable,
+                    request_deserializer=hubbub_dot_users_dot_v1_dot_users__pb2.FilterDiscoverableRequest.FromString,
+                    response_serializer=hubbub_dot_users_dot_v1_dot_users__pb2.FilterDiscoverableResponse.SerializeToString,
             ),
             'GetUserByEmail': grpc.unary_unary_rpc_method_handler(
                     servicer.GetUserByEmail,
@@ -281,6 +298,33 @@ class UsersService:
             '/hubbub.users.v1.UsersService/BatchGetUsers',
             hubbub_dot_users_dot_v1_dot_users__pb2.BatchGetUsersRequest.SerializeToString,
             hubbub_dot_users_dot_v1_dot_users__pb2.BatchGetUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FilterDiscoverable(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hubbub.users.v1.UsersService/FilterDiscoverable',
+            hubbub_dot_users_dot_v1_dot_users__pb2.FilterDiscoverableRequest.SerializeToString,
+            hubbub_dot_users_dot_v1_dot_users__pb2.FilterDiscoverableResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,8 @@ class UsersServiceStub:
     """A profile with presence (NOT_FOUND if unknown)."""
     BatchGetUsers: _grpc.UnaryUnaryMultiCallable[_users_pb2.BatchGetUsersRequest, _users_pb2.BatchGetUsersResponse]
     """Profiles with presence for the ids that exist."""
+    FilterDiscoverable: _grpc.UnaryUnaryMultiCallable[_users_pb2.FilterDiscoverableRequest, _users_pb2.FilterDiscoverableResponse]
+    """The ids, among those asked about, of profiles that opted in to matching (discoverable)."""
     GetUserByEmail: _grpc.UnaryUnaryMultiCallable[_users_pb2.GetUserByEmailRequest, _users_pb2.GetUserByEmailResponse]
     """The stored profile with this email, case-insensitively (NOT_FOUND if none)."""
     FindLogin: _grpc.UnaryUnaryMultiCallable[_users_pb2.FindLoginRequest, _users_pb2.FindLoginResponse]
@@ -69,6 +71,8 @@ class UsersServiceAsyncStub(UsersServiceStub):
     """A profile with presence (NOT_FOUND if unknown)."""
     BatchGetUsers: _aio.UnaryUnaryMultiCallable[_users_pb2.BatchGetUsersRequest, _users_pb2.BatchGetUsersResponse]  # type: ignore[assignment]
     """Profiles with presence for the ids that exist."""
+    FilterDiscoverable: _aio.UnaryUnaryMultiCallable[_users_pb2.FilterDiscoverableRequest, _users_pb2.FilterDiscoverableResponse]  # type: ignore[assignment]
+    """The ids, among those asked about, of profiles that opted in to matching (discoverable)."""
     GetUserByEmail: _aio.UnaryUnaryMultiCallable[_users_pb2.GetUserByEmailRequest, _users_pb2.GetUserByEmailResponse]  # type: ignore[assignment]
     """The stored profile with this email, case-insensitively (NOT_FOUND if none)."""
     FindLogin: _aio.UnaryUnaryMultiCallable[_users_pb2.FindLoginRequest, _users_pb2.FindLoginResponse]  # type: ignore[assignment]
@@ -110,6 +114,14 @@ class UsersServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_users_pb2.BatchGetUsersResponse, _abc.Awaitable[_users_pb2.BatchGetUsersResponse]]:
         """Profiles with presence for the ids that exist."""
+
+    @_abc_1.abstractmethod
+    def FilterDiscoverable(
+        self,
+        request: _users_pb2.FilterDiscoverableRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_users_pb2.FilterDiscoverableResponse, _abc.Awaitable[_users_pb2.FilterDiscoverableResponse]]:
+        """The ids, among those asked about, of profiles that opted in to matching (discoverable)."""
 
     @_abc_1.abstractmethod
     def GetUserByEmail(
