@@ -210,7 +210,7 @@ def _contexts(
         users: UsersApi = remote_users(peers.channel("users", users_channel))
     else:
         users = local_users_api = local_users(db=db, presence=presence, clock=clock, cache=cache)
-    membership = local_membership(db=db)
+    membership = local_membership(db=db, cache=cache)
     blobs = blob_store_from(
         settings.blob_url,
         data_dir=Path(settings.data_dir),

@@ -53,7 +53,7 @@ async def world(
     live = RecordingLiveEvents()
     users = local_users(db=db, presence=InMemoryPresence(), clock=clock, cache=cache)
     people = [(await users.create(new=NewUser(username=n))).id for n in ("alice", "bob", "carol")]
-    membership = local_membership(db=db)
+    membership = local_membership(db=db, cache=cache)
     messages = local_messages(
         db=db,
         users=users,

@@ -49,7 +49,7 @@ async def test_the_projection_answers_what_chats_answers(db: Database) -> None:
     ]
     # No in-process listener: the projection sees only what went to the outbox.
     chats = local_chats(db=db, users=users, live=RecordingLiveEvents(), clock=clock, cache=cache)
-    projection = MembershipProjection(SqlMembershipStore(db))
+    projection = MembershipProjection(SqlMembershipStore(db), InMemoryCache())
 
     room = await chats.create_group(
         owner_id=alice, group=GroupCreate(title="Team", member_ids=[bob])
@@ -88,7 +88,7 @@ async def test_the_in_process_listener_makes_a_new_chat_usable_at_once(db: Datab
     cache = InMemoryCache()
     users = local_users(db=db, presence=InMemoryPresence(), clock=clock, cache=cache)
     alice, bob = [(await users.create(new=NewUser(username=n))).id for n in ("alice", "bob")]
-    projection = MembershipProjection(SqlMembershipStore(db))
+    projection = MembershipProjection(SqlMembershipStore(db), InMemoryCache())
     chats = local_chats(
         db=db,
         users=users,
@@ -101,6 +101,14 @@ async def test_the_in_process_listener_makes_a_new_chat_usable_at_once(db: Datab
     direct, _ = await chats.open_direct(user_id=alice, partner_id=bob)
 
     await projection.check_member(chat_id=direct.id, user_id=bob)  # no relay, no bus
+
+    # The answer is cached now; a change applied here drops it at once.
+    room = await chats.create_group(owner_id=alice, group=GroupCreate(title="R", member_ids=[bob]))
+    await projection.check_member(chat_id=room.id, user_id=bob)
+    await chats.remove(actor_id=bob, chat_id=room.id, user_id=bob)
+    with pytest.raises(Forbidden):
+        await projection.check_member(chat_id=room.id, user_id=bob)
+    assert await projection.member_ids(chat_id=room.id) == {alice}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -133,7 +141,7 @@ async def test_migration_0009_fills_the_projection_from_the_chats_tables(
                 ],
             )
         await upgrade(db, "0009")
-        projection = MembershipProjection(SqlMembershipStore(db))
+        projection = MembershipProjection(SqlMembershipStore(db), InMemoryCache())
 
         assert await projection.member_ids(chat_id=room) == {alice, bob}
         assert await projection.room_owner(chat_id=room) == alice

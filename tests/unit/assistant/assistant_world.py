@@ -112,7 +112,7 @@ async def build_world(
         for n in ("alice", "bob", "carol", "dave")
     }
     cache = InMemoryCache()
-    membership = MembershipProjection(InMemoryMembershipStore())
+    membership = MembershipProjection(InMemoryMembershipStore(), InMemoryCache())
     message_store = InMemoryMessageStore()
     messages = LocalMessagesApi(
         users=StaticDirectory(),

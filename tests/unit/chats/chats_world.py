@@ -50,7 +50,7 @@ async def build_world(
     people = [
         (await users.create(new=NewUser(username=n))).id for n in ("alice", "bob", "carol", "dave")
     ]
-    membership = MembershipProjection(InMemoryMembershipStore())
+    membership = MembershipProjection(InMemoryMembershipStore(), InMemoryCache())
     message_store = InMemoryMessageStore()
     messages = LocalMessagesApi(
         users=StaticDirectory(),

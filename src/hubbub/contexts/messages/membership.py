@@ -9,6 +9,12 @@ The events arrive by two roads: from the bus (every process, durable, at least o
 in a process that runs chats too, straight after chats commits (so whoever created a chat
 can send in it at once). Each change carries a time-ordered `change_id`; a row keeps the
 newest it has seen, so repeats and late arrivals change nothing.
+
+Every send checks membership, so a chat's row and members are read through the shared
+`Cache` (Redis when configured, 30 s), as chats did before: applying a change deletes the
+chat's entry after it is written, in whichever process applies it. A reader that loaded the
+old members just before a change can put them back, so in that rare race a removed member
+could still post for at most the cache lifetime (as before).
 """
 
 from collections.abc import Sequence
@@ -19,7 +25,7 @@ from uuid import UUID
 import orjson
 
 from hubbub.kernel.errors import Forbidden, NotFound
-from hubbub.kernel.ports import Bus, BusRecord
+from hubbub.kernel.ports import Bus, BusRecord, Cache
 
 GROUP = "messages-membership"
 
@@ -62,11 +68,22 @@ class MembershipStore(Protocol):
     async def chat_ids_of(self, user_id: UUID) -> list[UUID]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    type: str
+    owner_id: str | None
+    members: list[str]  # as text: a send compares one id, no list of UUIDs is built
+
+
 class MembershipProjection:
     """Applies chats' membership events; answers the `Membership` port."""
 
-    def __init__(self, store: MembershipStore) -> None:
+    def __init__(
+        self, store: MembershipStore, cache: Cache, *, cache_seconds: float = 30.0
+    ) -> None:
         self._store = store
+        self._cache = cache
+        self._cache_seconds = cache_seconds
 
     def subscribe(self, bus: Bus) -> None:
         for topic in TOPICS:
@@ -86,6 +103,12 @@ class MembershipProjection:
 
     async def apply(self, topic: str, data: dict[str, Any]) -> None:
         chat_id = UUID(data["chat_id"])
+        try:
+            await self._apply(topic, chat_id, data)
+        finally:
+            await self._cache.delete(_key(chat_id))  # after the write: the next read is fresh
+
+    async def _apply(self, topic: str, chat_id: UUID, data: dict[str, Any]) -> None:
         version = str(UUID(data["change_id"]))
         if topic == CHAT_CREATED:
             owner = data.get("owner_id")
@@ -102,18 +125,44 @@ class MembershipProjection:
 
     async def check_member(self, *, chat_id: UUID, user_id: UUID) -> None:
         """NotFound for an unknown chat, Forbidden for a non-member."""
-        if await self._store.is_member(chat_id, user_id):
-            return
-        if await self._store.chat(chat_id) is None:
+        known = await self._known(chat_id)
+        if known is None:
             raise NotFound("chat not found", code="chat_not_found")
-        raise Forbidden("you are not a member of this chat", code="not_a_member")
+        if str(user_id) not in known.members:
+            raise Forbidden("you are not a member of this chat", code="not_a_member")
 
     async def room_owner(self, *, chat_id: UUID) -> UUID | None:
-        chat = await self._store.chat(chat_id)
-        return chat.owner_id if chat is not None and chat.type == "group" else None
+        known = await self._known(chat_id)
+        if known is None or known.type != "group" or known.owner_id is None:
+            return None
+        return UUID(known.owner_id)
 
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
-        return await self._store.member_ids(chat_id)
+        known = await self._known(chat_id)
+        return {UUID(m) for m in known.members} if known is not None else set()
 
     async def chat_ids_of(self, *, user_id: UUID) -> list[UUID]:
         return await self._store.chat_ids_of(user_id)
+
+    async def _known(self, chat_id: UUID) -> _Known | None:
+        """The chat and its members: from the cache, else the tables (then cached)."""
+        key = _key(chat_id)
+        cached = await self._cache.get(key)
+        if cached is not None:
+            data = orjson.loads(cached)
+            return _Known(data["t"], data["o"], data["m"])
+        chat = await self._store.chat(chat_id)
+        if chat is None:
+            return None  # not cached: the chat may be on its way
+        known = _Known(
+            chat.type,
+            str(chat.owner_id) if chat.owner_id else None,
+            [str(m) for m in await self._store.member_ids(chat_id)],
+        )
+        value = {"t": known.type, "o": known.owner_id, "m": known.members}
+        await self._cache.set(key, orjson.dumps(value), ttl_seconds=self._cache_seconds)
+        return known
+
+
+def _key(chat_id: UUID) -> str:
+    return f"messages:membership:{chat_id}"

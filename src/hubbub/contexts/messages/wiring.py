@@ -17,7 +17,7 @@ from hubbub.contexts.messages.store_changes import SqlChangeStore
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.ports import BlobStore, LiveEvents
+from hubbub.kernel.ports import BlobStore, Cache, LiveEvents
 
 
 class UsersDirectory:
@@ -75,11 +75,11 @@ def local_messages(
     )
 
 
-def local_membership(*, db: Database) -> MembershipProjection:
+def local_membership(*, db: Database, cache: Cache) -> MembershipProjection:
     """Messages' own copy of the chats' membership, kept from chats' events: pass it to
     `local_messages` (its `Membership`), to chats as a `committed` listener (`deliver`),
     and subscribe it to the bus in the processes that run the contexts' consumers."""
-    return MembershipProjection(SqlMembershipStore(db))
+    return MembershipProjection(SqlMembershipStore(db), cache)
 
 
 def search_indexer(*, db: Database) -> SearchIndexer:
