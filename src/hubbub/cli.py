@@ -30,6 +30,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     # A container image sets HUBBUB_HOST=0.0.0.0 so that every role's command stays short.
     serve.add_argument("--host", default=os.environ.get("HUBBUB_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("HUBBUB_PORT", "8080")))
+    serve.add_argument(
+        "--grpc-port",
+        type=int,
+        default=None,
+        help="where a role serving contexts over gRPC listens (HUBBUB_GRPC_PORT, 50051)",
+    )
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest")
@@ -57,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     configure_logging(settings.log_level, settings.log_format)
     if args.command == "serve":
+        if args.grpc_port is not None:
+            settings = settings.model_copy(update={"grpc_port": args.grpc_port})
         run_server(settings, role=args.role, host=args.host, port=args.port)
         return
     if args.command == "projections":
@@ -230,7 +238,9 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
     from hubbub.entry.ws_protocol import WebSocketProtocol
 
     try:
-        app = create_asgi(bootstrap(settings, role=role))
+        container = bootstrap(settings, role=role)
+        container.rpc_address = f"{_display(host)}:{settings.grpc_port}"
+        app = create_asgi(container)
     except (RuntimeError, ValueError) as exc:  # a configuration mistake: say it, no traceback
         sys.exit(f"hubbub: {exc}")
     _check_database(settings)
@@ -267,6 +277,8 @@ def run_server(settings: Settings, *, role: str, host: str, port: int) -> None:
         if ROLES[role].serves_clients
         else f"health: {base}/healthz  metrics: {base}/metrics"
     )
+    if ROLES[role].serves_rpc:
+        endpoints += f"  grpc: {_display(host)}:{settings.grpc_port}"
     print(
         f"hubbub ({role}) listening on {base}  {endpoints}  "
         f"database: {_redacted(settings.effective_database_url)}",

@@ -22,6 +22,9 @@ class Role:
     """The contexts' own bus consumers: a deleted account's data erased (`user.deleted`)."""
     indexes_search: bool = False
     """Consumes the bus to index new messages for search."""
+    serves_rpc: tuple[str, ...] = ()
+    """Contexts this process runs and serves over gRPC on `--grpc-port` (issue 12); its
+    `--port` serves /healthz, /readyz and /metrics."""
     runs_mood: bool = False
     """Consumes the diary's written entries from the bus and records their mood."""
 
@@ -55,6 +58,18 @@ ROLES = {
         relays_outbox=False,
         runs_assistant=True,
     ),
+    # Services over gRPC (issue 12): one context each, from the same code; a caller reaches
+    # it when HUBBUB_PEERS_<CONTEXT> names its address.
+    **{
+        name: Role(
+            name,
+            f"the {name} context as a gRPC service on --grpc-port (ops on --port)",
+            serves_clients=False,
+            relays_outbox=False,
+            serves_rpc=(name,),
+        )
+        for name in ("auth", "users", "chats")
+    },
     "indexer": Role(
         "indexer",
         "the search indexer's bus consumer (new messages into the index); run one or more",

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     peers_messages: str | None = None
     peers_notification: str | None = None
     peers_assistant: str | None = None
+    # The gRPC port of a role that serves contexts (`hubbub serve users --grpc-port`).
+    grpc_port: int = Field(default=50051, ge=0, le=65535)
     rpc_deadline_seconds: float = Field(default=2.0, gt=0)
     rpc_idempotency_ttl_seconds: float = Field(default=300.0, gt=0)
     rpc_breaker_threshold: int = Field(default=5, ge=1)

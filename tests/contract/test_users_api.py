@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hubbub.contexts.users import NewUser, ProfileUpdate, UsersApi
+from hubbub.contexts.users.service import LocalUsersApi
 from hubbub.contexts.users.wiring import local_users
 from hubbub.infra.cache import InMemoryCache
 from hubbub.infra.db import Database
@@ -25,6 +26,8 @@ class World:
     users: UsersApi
     presence: InMemoryPresence
     """Who is connected (realtime's, asked by the users service)."""
+    local: LocalUsersApi
+    """The service itself (what only its own consumers call: `erase`)."""
 
 
 @pytest.fixture(params=["local", "grpc"])
@@ -32,10 +35,10 @@ async def world(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[W
     presence = InMemoryPresence()
     local = local_users(db=db, presence=presence, clock=SystemClock(), cache=InMemoryCache())
     if request.param == "local":
-        yield World(local, presence)
+        yield World(local, presence, local)
         return
     async with served_users(local) as remote:
-        yield World(remote, presence)
+        yield World(remote, presence, local)
 
 
 async def test_create_returns_the_stored_profile(world: World) -> None:
@@ -210,6 +213,16 @@ async def test_last_seen_is_kept_to_the_microsecond(world: World) -> None:
     stored = await world.users.find_login(username="alice", email=None)
     assert stored is not None
     assert stored.last_seen_at == at
+
+
+async def test_an_erased_account_shows_as_deleted(world: World) -> None:
+    created = await world.users.create(new=NewUser(username="gone"))
+    await world.local.erase(user_id=created.id)
+
+    view = await world.users.get(user_id=created.id)
+
+    assert view.deleted is True
+    assert (await world.users.get_many(user_ids={created.id}))[created.id].deleted is True
 
 
 async def test_discoverable_among_names_only_those_who_opted_in(world: World) -> None:

@@ -2,9 +2,8 @@
 (and local stand-ins for the public images): two people on two gateways chat over WebSocket,
 the assistant answers through the Kafka-compatible broker, Prometheus scrapes every process,
 a file uploaded on one gateway downloads from the other, the indexer makes messages searchable,
-then everything stops gracefully and goes away.
-
-TODO(issue 11): write a diary entry and see its mood once the `mood` role exists.
+a diary entry written on one gateway gets its mood from the `mood` role and reads back on the
+other, then everything stops gracefully and goes away.
 """
 
 from __future__ import annotations
@@ -134,6 +133,31 @@ async def test_a_file_shared_on_one_gateway_downloads_from_the_other_and_search_
             assert time.monotonic() < deadline, "the indexer never indexed the message"
             await asyncio.sleep(1)
         assert "<mark>" in found[0]["highlight"]
+
+
+async def test_a_diary_entry_gets_its_mood_from_the_mood_role(stack: ComposeStack) -> None:
+    """Written on one gateway, analysed by the `mood` process from the broker, read on the other."""
+    one, two = stack.url("GATEWAY_1"), stack.url("GATEWAY_2")
+    async with http_client(one) as http_one, http_client(two) as http_two:
+        _me, token = await new_user(http_one, "compose")
+        text = "What a wonderful day: I passed the exam and we celebrated with friends!"
+        entry = expect(
+            await http_one.post(f"{API}/diary/entries", json={"text": text}, headers=bearer(token)),
+            201,
+        )
+        deadline = time.monotonic() + ANSWER_WAIT
+        while True:  # the mood role loads its model, then analyses within seconds
+            seen = expect(
+                await http_two.get(f"{API}/diary/entries/{entry['id']}", headers=bearer(token)),
+                200,
+            )
+            if seen["mood"] is not None:
+                break
+            assert time.monotonic() < deadline, "the mood role never analysed the entry"
+            await asyncio.sleep(1)
+        assert seen["text"] == text
+        assert seen["mood"]["valence"] > 0, seen["mood"]
+        assert seen["mood"]["model"]
 
 
 async def test_the_assistant_answers_through_the_broker(stack: ComposeStack) -> None:

@@ -23,11 +23,29 @@ async def new_user(http: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, s
     return user, bearer(token)
 
 
-async def write(http: httpx.AsyncClient, auth: dict[str, str], **body: Any) -> dict[str, Any]:
+async def write(
+    http: httpx.AsyncClient, auth: dict[str, str], *, settle: bool = True, **body: Any
+) -> dict[str, Any]:
+    """A new entry; with `settle`, as it is once the mood role has analysed it (the server
+    runs the mood role, which appends its analysis to the entry's stream a moment later)."""
     resp = await http.post(ENTRIES, json={"text": "A day", **body}, headers=auth)
     entry: dict[str, Any] = expect(resp, 201)
     assert resp.headers["ETag"] == f'"{entry["version"]}"'
-    return entry
+    return await settled(http, auth, entry) if settle else entry
+
+
+async def settled(
+    http: httpx.AsyncClient, auth: dict[str, str], entry: dict[str, Any]
+) -> dict[str, Any]:
+    """The entry once its current text has a mood (within a minute on a busy machine)."""
+    url = f"{ENTRIES}/{entry['id']}"
+    for _ in range(600):
+        seen: dict[str, Any] = expect(await http.get(url, headers=auth), 200)
+        if seen["mood"] is not None:
+            assert seen["version"] > entry["version"]
+            return seen
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no mood for {entry['id']} within a minute")
 
 
 async def test_write_read_revise_and_delete_an_entry(http: httpx.AsyncClient) -> None:
@@ -35,6 +53,7 @@ async def test_write_read_revise_and_delete_an_entry(http: httpx.AsyncClient) ->
     entry = await write(
         http,
         auth,
+        settle=False,
         text="  Walked by the sea.\n",
         title="Sea",
         self_rating=4,
@@ -61,7 +80,13 @@ async def test_write_read_revise_and_delete_an_entry(http: httpx.AsyncClient) ->
     )
     assert entry["version"] == 1 and entry["mood"] is None
     url = f"{ENTRIES}/{entry['id']}"
-    assert expect(await http.get(url, headers=auth), 200) == entry
+    # The mood role appends its analysis: version 2, the text and the rest as written.
+    analysed = await settled(http, auth, entry)
+    assert analysed["version"] == 2 and analysed["mood"]["model"]
+    assert {k: v for k, v in analysed.items() if k not in ("version", "mood")} == {
+        k: v for k, v in entry.items() if k not in ("version", "mood")
+    }
+    assert expect(await http.get(url, headers=auth), 200) == analysed
 
     newer = await write(http, auth, text="Second")
     listed = expect(await http.get(ENTRIES, params={"limit": 1}, headers=auth), 200)
@@ -69,26 +94,34 @@ async def test_write_read_revise_and_delete_an_entry(http: httpx.AsyncClient) ->
     older = expect(await http.get(ENTRIES, params={"before_id": newer["id"]}, headers=auth), 200)
     assert [e["id"] for e in older["entries"]] == [entry["id"]] and not older["has_more"]
 
-    # If-Match carries the version the client saw; a stale one is a 409.
+    # If-Match carries the version the client saw; the mood analysis appended since (version
+    # 2) is no conflict: the writer saw the text as it is.
     resp = await http.patch(
         url, json={"text": "Walked by the sea, at dusk."}, headers={**auth, "If-Match": '"1"'}
     )
     revised = expect(resp, 200)
-    assert (revised["text"], revised["version"], revised["title"]) == (
+    assert (revised["text"], revised["version"], revised["title"], revised["mood"]) == (
         "Walked by the sea, at dusk.",
-        2,
+        3,
         "Sea",
+        None,  # the new text waits for its own analysis
     )
-    assert resp.headers["ETag"] == '"2"'
+    assert resp.headers["ETag"] == '"3"'
+    revised = await settled(http, auth, revised)  # analysed again: version 4
+    # A version from before someone else's change of the entry is stale: 409.
     stale = await http.patch(url, json={"title": "Lost"}, headers={**auth, "If-Match": "1"})
     assert assert_error(stale, 409)["code"] == "version_conflict"
-    stale = await http.patch(url, json={"title": "Lost", "version": 1}, headers=auth)
+    stale = await http.patch(url, json={"title": "Lost", "version": 2}, headers=auth)
     assert assert_error(stale, 409)["code"] == "version_conflict"
     # ... or "version" in the body.
-    cleared = expect(
-        await http.patch(url, json={"title": None, "version": 2, "tags": []}, headers=auth), 200
+    body = {"title": None, "version": revised["version"], "tags": []}
+    cleared = expect(await http.patch(url, json=body, headers=auth), 200)
+    assert (cleared["title"], cleared["tags"], cleared["version"]) == (
+        None,
+        [],
+        revised["version"] + 1,
     )
-    assert (cleared["title"], cleared["tags"], cleared["version"]) == (None, [], 3)
+    assert cleared["mood"] == revised["mood"]  # the text did not change: its mood stays
 
     assert expect(await http.delete(url, headers=auth), 204) is None
     assert_error(await http.get(url, headers=auth), 404)
@@ -136,7 +169,7 @@ async def test_bad_input_is_a_clear_4xx_and_changes_nothing(http: httpx.AsyncCli
         patch = {k: v for k, v in body.items() if k != "text" or field == "text"}
         assert_error(await http.patch(url, json={**patch, "version": 1}, headers=auth), 422)
     # At the limit is fine: 20,000 characters once trimmed.
-    longest = await write(http, auth, text=" " + "y" * 20_000 + " ")
+    longest = await write(http, auth, settle=False, text=" " + "y" * 20_000 + " ")
     assert len(longest["text"]) == 20_000
     missing = assert_error(await http.patch(url, json={"text": "new"}, headers=auth), 422)
     assert missing["code"] == "version_required"

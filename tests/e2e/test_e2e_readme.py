@@ -15,7 +15,11 @@ from e2e_server import ServerProcess
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 WRITTEN_FOR = "http://127.0.0.1:8080"
-SECTIONS = ("## A walk through with curl", "### The assistant")
+SECTIONS = (
+    "## A walk through with curl",
+    "### The assistant",
+    "### Your diary, its mood, and people with similar moods",
+)
 
 
 def bash_block_after(heading: str, text: str) -> str:
@@ -53,7 +57,7 @@ def test_the_curl_walk_through_runs_and_waits_for_the_assistant(own_server: Serv
     answers = json_lines(done.stdout)
 
     registered = [a for a in answers if a.get("username") in ("alice", "bob")]
-    assert len(registered) == 2, answers
+    assert {a["username"] for a in registered} == {"alice", "bob"}, answers
     pages = [a for a in answers if isinstance(a.get("messages"), list)]
     replies = [m for page in pages for m in page["messages"] if m["ai_generated"]]
     assert replies, f"no autoreply shown: {pages}"
@@ -61,3 +65,8 @@ def test_the_curl_walk_through_runs_and_waits_for_the_assistant(own_server: Serv
     assert advice and advice[-1]["advice"][0]["suggested_reply"], advice
     assert any("job_id" in a for a in answers), "POST …/advice answered no job"
     assert not [a for a in answers if "error" in a], answers
+    analysed = [a for a in answers if a.get("tags") == ["life"] and a.get("mood")]
+    assert analysed and analysed[0]["mood"]["valence"] > 0, answers
+    assert any(isinstance(a.get("days"), list) and a["days"] for a in answers), answers
+    assert any(a.get("discoverable") is True for a in answers), answers
+    assert any(isinstance(a.get("matches"), list) for a in answers), answers

@@ -242,6 +242,7 @@ async def test_a_signed_token_of_an_unknown_user_is_refused_everywhere(
         "binding_id": str(uuid.uuid4()),
         "message_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
+        "entry_id": str(uuid.uuid4()),
         "emoji": "%F0%9F%91%8D",
         "variant": "original",
     }

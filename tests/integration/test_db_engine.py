@@ -66,7 +66,7 @@ async def test_migrations_build_the_whole_schema_on_an_empty_database(
 
     # The search index is engine-specific DDL outside the metadata (search_index.py).
     assert tables - SEARCH_TABLES == set(metadata.tables) | {"alembic_version"}
-    assert version == "0007"
+    assert version == "0009"
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+import structlog
 from sqlalchemy import Connection, select
 
 from hubbub.contexts.diary.model import event_types
@@ -247,14 +248,22 @@ async def test_bus_events_go_through_the_outbox_without_text(
 
 
 async def test_events_carry_who_and_never_clear_text(db: Database, diary: LocalDiaryApi) -> None:
-    entry = await diary.write(
-        user_id=ALICE, text="Plain words here", title="Plain title", self_rating=1, tags=["tagx"]
-    )
+    with structlog.contextvars.bound_contextvars(request_id="req-42"):  # as the middleware
+        entry = await diary.write(
+            user_id=ALICE,
+            text="Plain words here",
+            title="Plain title",
+            self_rating=1,
+            tags=["tagx"],
+        )
     await diary.record_mood(entry.id, 1, reading(0.1))
     async with db.read() as conn:
         rows = (await conn.execute(select(events).order_by(events.c.position))).all()
     assert [r.type for r in rows] == ["EntryRecorded", "MoodAnalysed"]
-    assert [orjson.loads(r.metadata)["actor"] for r in rows] == [str(ALICE), "system:mood"]
+    assert [orjson.loads(r.metadata) for r in rows] == [
+        {"actor": str(ALICE), "request_id": "req-42"},
+        {"actor": "system:mood", "request_id": None},
+    ]
     for row in rows:
         assert b"Plain" not in row.payload and b"tagx" not in row.payload
     async with db.read() as conn:
@@ -430,3 +439,25 @@ async def test_an_append_projects_its_events_in_its_own_transaction(db: Database
     assert await projector.positions() == {"entries": 1, "mood_days": 1}
     listed = await store.list_entries(user_id=ALICE, limit=5, before_id=None)
     assert [e.content.text for e in listed] == ["inline"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_writes_do_not_wait_for_a_rebuild(db: Database, diary: LocalDiaryApi) -> None:
+    """A rebuild (or catch-up) holds the checkpoints; appends go on meanwhile, leave their
+    events to the next catch-up, and nothing is lost or doubled."""
+    import asyncio
+
+    first = await diary.write(user_id=ALICE, text="before", title=None, self_rating=None, tags=[])
+    async with db.write() as holding:  # what a rebuild's transaction holds
+        await holding.execute(select(checkpoints).with_for_update())
+        written = await asyncio.wait_for(
+            diary.write(user_id=ALICE, text="during", title=None, self_rating=None, tags=[]), 10
+        )
+        assert await diary.record_mood(written.id, 1, reading(0.2))
+    listed = await diary.list_entries(user_id=ALICE, limit=10, before_id=None)
+    assert [e.id for e in listed.entries] == [written.id, first.id]
+    assert listed.entries[0].mood is not None
+    live = await table_rows(db, *READ_MODELS)
+    await Projector(db, SqlEventStore(event_types())).rebuild()
+    assert await table_rows(db, *READ_MODELS) == live

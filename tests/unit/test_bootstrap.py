@@ -74,6 +74,8 @@ async def test_a_relay_serves_no_clients_and_runs_the_contexts_consumers(tmp_pat
         "assistant-accounts",
         "diary",
     }
+    # Messages keeps its copy of the chats' membership from chats' events.
+    assert set(container.bus.groups("chat.member_joined")) == {"messages-membership"}
     assert container.mood is None and container.matching is None
     await container.db.dispose()
 
@@ -137,5 +139,44 @@ def test_split_roles_refuse_the_single_process_sqlite_default(tmp_path: Path, ro
 
 
 def test_every_role_is_described() -> None:
-    assert set(ROLES) == {"all", "gateway", "relay", "assistant", "indexer", "mood"}
+    assert set(ROLES) == {
+        "all",
+        "gateway",
+        "relay",
+        "assistant",
+        "indexer",
+        "mood",
+        "auth",
+        "users",
+        "chats",
+    }
     assert all(role.description for role in ROLES.values())
+    # A service role serves its own context over gRPC, and no clients.
+    for name in ("auth", "users", "chats"):
+        assert ROLES[name].serves_rpc == (name,) and not ROLES[name].serves_clients
+
+
+async def test_a_service_role_runs_its_context_locally_and_calls_its_peers(
+    tmp_path: Path,
+) -> None:
+    container = bootstrap(
+        settings(
+            tmp_path, database_url=POSTGRES, jwt_secret="s" * 32, peers_users="10.0.0.1:50051"
+        ),
+        role="chats",
+    )
+
+    assert container.rpc is not None and container.frontend is None
+    assert container.contexts is not None and container.relay is None
+    assert [(p.context, p.address) for p in container.peers] == [("users", "10.0.0.1:50051")]
+    assert not container.peers[0].channel.opened  # opened on first use, in the serving loop
+    await container.db.dispose()
+
+
+async def test_a_process_serving_a_context_never_calls_itself(tmp_path: Path) -> None:
+    container = bootstrap(
+        settings(tmp_path, database_url=POSTGRES, peers_users="10.0.0.1:50051"), role="users"
+    )
+
+    assert container.peers == () and container.rpc is not None
+    await container.db.dispose()

@@ -15,7 +15,12 @@ from hubbub.contexts.chats import GroupCreate
 from hubbub.contexts.chats.fakes import InMemoryChatStore
 from hubbub.contexts.chats.service import LocalChatsApi
 from hubbub.contexts.messages import MessageView
-from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticDirectory
+from hubbub.contexts.messages.fakes import (
+    InMemoryMembershipStore,
+    InMemoryMessageStore,
+    StaticDirectory,
+)
+from hubbub.contexts.messages.membership import MembershipProjection
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.users import NewUser
 from hubbub.contexts.users.fakes import FixedPresence, InMemoryUserStore
@@ -107,19 +112,25 @@ async def build_world(
         for n in ("alice", "bob", "carol", "dave")
     }
     cache = InMemoryCache()
-    chats = LocalChatsApi(
-        store=InMemoryChatStore(), users=users, live=live, clock=clock, cache=cache
-    )
+    membership = MembershipProjection(InMemoryMembershipStore(), InMemoryCache())
     message_store = InMemoryMessageStore()
     messages = LocalMessagesApi(
         users=StaticDirectory(),
         store=message_store,
         changes=message_store,
-        membership=chats,
+        membership=membership,
         live=live,
         clock=clock,
     )
-    chats.bind_activity(messages)
+    chats = LocalChatsApi(
+        store=InMemoryChatStore(),
+        users=users,
+        live=live,
+        clock=clock,
+        cache=cache,
+        activity=messages,
+        committed=[membership.deliver],
+    )
     store = InMemoryAssistantStore()
     bindings = ChatBindings(store, cache)
     provider = ScriptedProvider()

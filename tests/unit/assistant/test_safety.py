@@ -19,6 +19,13 @@ SCAMS = [
     "Оплатите пошлину 300 руб по ссылке",
     "Вы выиграли iPhone!",
     "тебе сейчас придёт код, перешли мне его",
+    "Your membership will be closed. Update your billing details at stream-billing.example.com",
+    "Buy three gift cards and send me the codes, I'm stuck in a meeting",
+    "Your savings are at risk, move them to a safe account today",
+    "Ваш профиль будет удалён. Подтвердите данные по ссылке portal-check.ru",
+    "Вы стали победителем акции! Осталось оплатить доставку",
+    "Переведите сбережения на защищённый счёт",
+    "Привет, это Оля, пишу с другого номера. Скинь 5000 до вечера, потом объясню",
 ]
 CRISES = [
     "I don't want to live anymore",
@@ -27,6 +34,12 @@ CRISES = [
     "я больше не хочу жить",
     "думаю покончить с собой",
     "всем будет лучше без меня",
+    "I'm so tired of existing, what's even the point anymore",
+    "honestly I just don't want to wake up tomorrow",
+    "they'd be better off if I wasn't around",
+    "устала жить, честно",
+    "не вижу выхода, зачем всё это",
+    "иногда хочется не просыпаться",
 ]
 URGENT = ["I've had an accident, call me now", "срочно перезвони!", "мама в скорой"]
 ORDINARY = [
@@ -37,6 +50,14 @@ ORDINARY = [
     "спасибо за открытку!",
     "какой у тебя код от домофона? мы у подъезда",
     "I'm dying to see the new film",
+    "I'm tired of this weather, what's the point of an umbrella",
+    "I can't go on the trip after all, sorry",
+    "устала от работы, хочу в отпуск",
+    "не вижу смысла ехать так рано",
+    "can you confirm the details of the booking?",
+    "I'll update the data in the spreadsheet tonight",
+    "подтверди, пожалуйста, данные для брони",
+    "my gift card from work finally arrived",
 ]
 
 

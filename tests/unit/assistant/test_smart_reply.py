@@ -86,6 +86,19 @@ def test_my_news_is_not_their_news(assistant: SmartReply) -> None:
     assert (theirs.intent, mine.intent) == ("good_news", "congratulations")
 
 
+def test_a_cheer_after_the_owners_news_congratulates_the_owner(assistant: SmartReply) -> None:
+    """Whose news it is comes from the conversation: the same cheer, after the owner's own
+    news, is congratulations for the owner (not an invitation, not their news)."""
+    for news, cheer in [
+        ("me: we finally got the flat!!", "them: yesss amazing, champagne's on you then 🥂"),
+        ("me: меня взяли в аспирантуру!", "them: ого, ну ты голова!! с тебя торт"),
+    ]:
+        advice = assistant.advise(chat(news, cheer))
+        assert advice.intent == "congratulations"
+        reply = assistant.reply(chat(news, cheer))
+        assert reply is None or reply.intent == "congratulations"
+
+
 # --- autoreplies: ready, holding, never ----------------------------------------------------
 
 

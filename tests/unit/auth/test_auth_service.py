@@ -7,10 +7,10 @@ import pytest
 
 from hubbub.contexts.auth import (
     AccountDeletion,
-    LoginRequest,
+    Credentials,
     PasswordChange,
     Principal,
-    RegisterRequest,
+    Registration,
     UserDeleted,
 )
 from hubbub.contexts.auth.fakes import (
@@ -61,19 +61,19 @@ def auth_api(
     return api, store
 
 
-def register_request(username: str = "alice", password: str = "correct horse") -> RegisterRequest:
-    return RegisterRequest(username=username, password=password, email=f"{username}@x.org")
+def register_request(username: str = "alice", password: str = "correct horse") -> Registration:
+    return Registration(username=username, password=password, email=f"{username}@x.org")
 
 
 async def test_register_then_login_by_username_or_email_yields_a_valid_token() -> None:
     api, _ = auth_api()
-    registered = await api.register(request=register_request())
+    registered = await api.register(registration=register_request())
 
     for login in (
-        LoginRequest(username="ALICE", password="correct horse"),
-        LoginRequest(email="alice@x.org", password="correct horse"),
+        Credentials(username="ALICE", password="correct horse"),
+        Credentials(email="alice@x.org", password="correct horse"),
     ):
-        grant = await api.login(request=login)
+        grant = await api.login(credentials=login)
         assert grant.user.id == registered.id
         assert (grant.token_type, grant.expires_in) == ("bearer", TTL)
         principal = await api.authenticate(grant.token)
@@ -84,7 +84,7 @@ async def test_register_stores_a_hash_not_the_password() -> None:
     credentials = InMemoryCredentialStore()
     api, _ = auth_api(credentials=credentials)
 
-    registered = await api.register(request=register_request())
+    registered = await api.register(registration=register_request())
 
     assert credentials.hashes[registered.id] == ReversibleHasher().hash("correct horse")
 
@@ -93,43 +93,41 @@ async def test_a_short_password_creates_nothing() -> None:
     api, store = auth_api()
 
     with pytest.raises(Invalid):
-        await api.register(
-            request=RegisterRequest.model_construct(username="alice", password="short")
-        )
+        await api.register(registration=Registration(username="alice", password="short"))
     assert store.users == {}
 
 
 async def test_a_taken_username_is_a_conflict() -> None:
     api, _ = auth_api()
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
 
     with pytest.raises(Conflict):
-        await api.register(request=RegisterRequest(username="Alice", password="x" * 8))
+        await api.register(registration=Registration(username="Alice", password="x" * 8))
 
 
 async def test_a_failed_credential_write_undoes_the_profile() -> None:
     api, store = auth_api(credentials=BrokenCredentialStore())
 
     with pytest.raises(RuntimeError):
-        await api.register(request=register_request())
+        await api.register(registration=register_request())
     assert store.users == {}
 
 
 @pytest.mark.parametrize(
     "login",
     [
-        LoginRequest(username="alice", password="wrong password"),
-        LoginRequest(username="nobody", password="correct horse"),
-        LoginRequest(email="nobody@x.org", password="correct horse"),
+        Credentials(username="alice", password="wrong password"),
+        Credentials(username="nobody", password="correct horse"),
+        Credentials(email="nobody@x.org", password="correct horse"),
     ],
     ids=["wrong-password", "unknown-user", "unknown-email"],
 )
-async def test_every_bad_login_gets_the_same_answer(login: LoginRequest) -> None:
+async def test_every_bad_login_gets_the_same_answer(login: Credentials) -> None:
     api, _ = auth_api()
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
 
     with pytest.raises(Unauthorized) as caught:
-        await api.login(request=login)
+        await api.login(credentials=login)
     assert (caught.value.code, caught.value.message) == (
         "invalid_credentials",
         "wrong username or password",
@@ -140,14 +138,14 @@ async def test_login_without_username_or_email_is_invalid() -> None:
     api, _ = auth_api()
 
     with pytest.raises(Invalid):
-        await api.login(request=LoginRequest(password="correct horse"))
+        await api.login(credentials=Credentials(password="correct horse"))
 
 
 async def test_a_token_issued_longer_ago_than_its_ttl_is_expired() -> None:
     clock = FixedClock(datetime.now(UTC))
     api, _ = auth_api(clock=clock)
-    await api.register(request=register_request())
-    grant = await api.login(request=LoginRequest(username="alice", password="correct horse"))
+    await api.register(registration=register_request())
+    grant = await api.login(credentials=Credentials(username="alice", password="correct horse"))
     assert (await api.authenticate(grant.token)).username == "alice"
 
     clock.advance(TTL + 5)
@@ -158,8 +156,8 @@ async def test_a_token_issued_longer_ago_than_its_ttl_is_expired() -> None:
 
 async def test_a_token_signed_with_another_secret_is_refused() -> None:
     api, _ = auth_api()
-    await api.register(request=register_request())
-    grant = await api.login(request=LoginRequest(username="alice", password="correct horse"))
+    await api.register(registration=register_request())
+    grant = await api.login(credentials=Credentials(username="alice", password="correct horse"))
     other, _ = auth_api(secret="another-secret-" * 3)
 
     with pytest.raises(Unauthorized):
@@ -170,7 +168,7 @@ async def logged_in(api: LocalAuthApi, times: int = 1) -> list[tuple[str, Princi
     """`times` logins of alice (one per device): (token, principal) each."""
     found = []
     for _ in range(times):
-        grant = await api.login(request=LoginRequest(username="alice", password="correct horse"))
+        grant = await api.login(credentials=Credentials(username="alice", password="correct horse"))
         found.append((grant.token, await api.authenticate(grant.token)))
     return found
 
@@ -183,7 +181,7 @@ async def refused(api: LocalAuthApi, token: str) -> str:
 
 async def test_each_login_is_a_session_of_its_own() -> None:
     api, _ = auth_api()
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
     (_, one), (_, two) = await logged_in(api, 2)
     assert one.session_id != two.session_id
     assert one.user_id == two.user_id
@@ -192,7 +190,7 @@ async def test_each_login_is_a_session_of_its_own() -> None:
 async def test_logout_ends_this_session_only_and_tells_every_process() -> None:
     notices = RecordingSessionNotices()
     api, _ = auth_api(notices=notices)
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
     (phone, me), (laptop, _) = await logged_in(api, 2)
 
     await api.logout(principal=me)
@@ -204,7 +202,7 @@ async def test_logout_ends_this_session_only_and_tells_every_process() -> None:
 
 async def test_logout_all_ends_every_session() -> None:
     api, _ = auth_api()
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
     sessions = await logged_in(api, 3)
 
     await api.logout_all(principal=sessions[0][1])
@@ -216,7 +214,7 @@ async def test_logout_all_ends_every_session() -> None:
 async def test_a_password_change_ends_every_other_session() -> None:
     credentials = InMemoryCredentialStore()
     api, _ = auth_api(credentials=credentials)
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
     (here, me), (elsewhere, _) = await logged_in(api, 2)
 
     change = PasswordChange(old_password="correct horse", new_password="battery staple")
@@ -226,13 +224,13 @@ async def test_a_password_change_ends_every_other_session() -> None:
     assert await refused(api, elsewhere) == "session_ended"
     assert credentials.hashes[me.user_id] == ReversibleHasher().hash("battery staple")
     with pytest.raises(Unauthorized):
-        await api.login(request=LoginRequest(username="alice", password="correct horse"))
-    await api.login(request=LoginRequest(username="alice", password="battery staple"))
+        await api.login(credentials=Credentials(username="alice", password="correct horse"))
+    await api.login(credentials=Credentials(username="alice", password="battery staple"))
 
 
 async def test_a_wrong_old_password_changes_nothing() -> None:
     api, _ = auth_api()
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
     (_, me), (elsewhere, _) = await logged_in(api, 2)
 
     with pytest.raises(Forbidden) as caught:
@@ -253,7 +251,7 @@ async def test_deleting_the_account_ends_everything_and_announces_it() -> None:
     credentials = InMemoryCredentialStore()
     notices = RecordingSessionNotices()
     api, _ = auth_api(credentials=credentials, notices=notices)
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
     (here, me), (elsewhere, _) = await logged_in(api, 2)
 
     with pytest.raises(Forbidden):
@@ -285,7 +283,7 @@ async def test_a_signed_token_of_a_user_who_does_not_exist_is_refused() -> None:
 async def test_a_session_of_another_user_is_refused() -> None:
     """A token naming a live session but another user (claims and session must agree)."""
     api, _ = auth_api()
-    await api.register(request=register_request())
+    await api.register(registration=register_request())
     [(_, me)] = await logged_in(api)
 
     forged = new_session(
@@ -294,3 +292,17 @@ async def test_a_session_of_another_user_is_refused() -> None:
     assert await refused(api, issue_token(session=forged, username="x", secret=SECRET)) == (
         "session_ended"
     )
+
+
+async def test_the_api_bounds_a_login_password_itself() -> None:
+    """The REST body bounds it too; a gRPC caller reaches the Api without that body."""
+    api, _store = auth_api()
+    await api.register(registration=register_request())
+
+    with pytest.raises(Invalid, match="at most 1000"):
+        await api.login(credentials=Credentials(username="alice", password="x" * 1001))
+
+
+def test_passwords_stay_out_of_the_dtos_reprs() -> None:
+    assert "correct horse" not in repr(register_request())
+    assert "secret pw" not in repr(Credentials(username="alice", password="secret pw"))

@@ -5,7 +5,12 @@ from uuid import UUID
 
 from hubbub.contexts.chats.fakes import InMemoryChatStore
 from hubbub.contexts.chats.service import LocalChatsApi
-from hubbub.contexts.messages.fakes import InMemoryMessageStore, StaticDirectory
+from hubbub.contexts.messages.fakes import (
+    InMemoryMembershipStore,
+    InMemoryMessageStore,
+    StaticDirectory,
+)
+from hubbub.contexts.messages.membership import MembershipProjection
 from hubbub.contexts.messages.service import LocalMessagesApi
 from hubbub.contexts.users import NewUser
 from hubbub.contexts.users.fakes import FixedPresence, InMemoryUserStore
@@ -45,15 +50,23 @@ async def build_world(
     people = [
         (await users.create(new=NewUser(username=n))).id for n in ("alice", "bob", "carol", "dave")
     ]
-    chats = LocalChatsApi(store=store, users=users, live=live, clock=clock, cache=InMemoryCache())
+    membership = MembershipProjection(InMemoryMembershipStore(), InMemoryCache())
     message_store = InMemoryMessageStore()
     messages = LocalMessagesApi(
         users=StaticDirectory(),
         store=message_store,
         changes=message_store,
-        membership=chats,
+        membership=membership,
         live=live,
         clock=clock,
     )
-    chats.bind_activity(messages)
+    chats = LocalChatsApi(
+        store=store,
+        users=users,
+        live=live,
+        clock=clock,
+        cache=InMemoryCache(),
+        activity=messages,
+        committed=[membership.deliver],
+    )
     return World(chats, messages, live, clock, presence, store, *people, users)

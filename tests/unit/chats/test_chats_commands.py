@@ -34,9 +34,16 @@ class FlakyChatStore(InMemoryChatStore):
         self._check()
         return await super().add_member(member, events)
 
-    async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:
+    async def remove_member(
+        self,
+        chat_id: UUID,
+        user_id: UUID,
+        *,
+        new_owner: UUID | None,
+        events: Sequence[Event] = (),
+    ) -> bool:
         self._check()
-        return await super().remove_member(chat_id, user_id, new_owner=new_owner)
+        return await super().remove_member(chat_id, user_id, new_owner=new_owner, events=events)
 
 
 async def group(w: World, *members: UUID, owner: UUID | None = None) -> UUID:
@@ -142,7 +149,7 @@ async def test_the_creator_owns_a_room_and_each_member_is_invited_once(world: Wo
         (world.bob, view.id),
         (world.carol, view.id),
     ]
-    assert world.store.outbox == [
+    assert [e for e in world.store.outbox if isinstance(e, MemberInvited)] == [
         MemberInvited(view.id, invitee, world.alice, "Team", world.clock.now())
         for invitee in (world.bob, world.carol)
     ]
@@ -271,3 +278,11 @@ async def test_ownership_passes_to_the_longest_standing_member(world: World) -> 
     assert view.owner_id == world.carol
     assert roles == {world.carol: "owner", world.bob: "member"}
     await world.chats.remove(actor_id=world.carol, chat_id=chat_id, user_id=world.bob)  # now may
+
+
+async def test_the_api_bounds_the_members_of_a_new_room(world: World) -> None:
+    with pytest.raises(Invalid, match="at most 1000"):
+        await world.chats.create_group(
+            owner_id=world.alice, group=GroupCreate(title="Big", member_ids=[new_id()] * 1001)
+        )
+    assert await world.chats.chat_ids_of(user_id=world.alice) == []

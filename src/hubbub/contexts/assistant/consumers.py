@@ -11,7 +11,7 @@ from hubbub.contexts.assistant.events import AdviceRequested, AutoreplyRequested
 from hubbub.contexts.assistant.model import Trigger
 from hubbub.contexts.assistant.ports import AssistantStore
 from hubbub.contexts.assistant.runner import JobRunner
-from hubbub.contexts.auth import UserDeleted
+from hubbub.contexts.auth.events import UserDeleted
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagePosted
 from hubbub.kernel.clock import Clock

@@ -12,6 +12,9 @@ it. These rules decide which line matters and what the earlier ones change:
 - **News that changes the next line.** A sensitive line among the recent ones (``RECENT``)
   makes what follows sensitive too: "how am I going to pay rent" right after "I lost my
   job" is not a money request, and nothing is auto-sent.
+- **Whose news it is.** Right after the owner's own news ("we're engaged!"), a cheerful
+  line of theirs congratulates the owner: it is not their engagement, and not a proposal
+  ("drinks on you!" after the owner's promotion).
 - **A repeated question.** A question asked again (or "hello? you there?") while an earlier
   one is unanswered: the owner is told they are still waiting, and a second holding answer
   is not sent.
@@ -23,13 +26,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from hubbub.contexts.assistant.banks import Bank, Mode
+from hubbub.contexts.assistant.banks import Bank, Mode, Tone
 from hubbub.contexts.assistant.reading import Reading
 from hubbub.contexts.assistant.safety import Alarm, alarm
 
 PENDING = 4  # unanswered lines considered
 RECENT = 6  # lines whose sensitive news still colours the next one
 NUDGES = frozenset({"are_you_there", "nudge"})
+# Intents that are news, read on the owner's own line: a cheerful answer congratulates them.
+NEWS = frozenset({"good_news", "engagement_wedding", "baby_news", "new_home", "congratulations"})
+# What a cheerful answer to the owner's news may be misread as.
+CHEERS = NEWS | {"compliment", "good_luck_wish", "invitation", "miss_you", "their_birthday"}
 SENSITIVE_TIER = 3  # crisis 0, scam 1, urgent 2, the other `never` intents 3
 # Sensitive intents whose news colours what follows (not a reproach: that is about the
 # line itself, and not the owner's own condolences received).
@@ -67,6 +74,7 @@ class Focus:
     repeat: str | None = None  # the earlier unanswered question this line repeats
     held: bool = False  # a holding answer already went out since the owner last wrote
     question: bool = False  # the line asks something
+    ruled: bool = False  # a conversation rule, not the line alone, chose the intent
     their_lines: tuple[str, ...] = ()  # the other person's recent lines (for the voice)
     owner_lines: tuple[str, ...] = ()  # the owner's own lines (for the style)
 
@@ -102,6 +110,11 @@ def understand(
     sticky = None
     if focus_intent is None or bank.intents[focus_intent].mode is not Mode.NEVER:
         sticky = _sticky(lines, pending[chosen], read, threshold, margin)
+    ruled = False
+    if _owner_news(lines, last_own, read, threshold, margin) and _cheers(
+        readings[chosen], focus_intent
+    ):
+        focus_intent, ruled = "congratulations", True
     repeat = None
     asks = is_question(pending[chosen].text) or focus_intent in NUDGES
     if asks:
@@ -116,7 +129,28 @@ def understand(
         repeat=repeat,
         held=any(line.from_owner and line.ai_generated for line in after),
         question=asks,
+        ruled=ruled,
     )
+
+
+def _owner_news(
+    lines: Sequence[Line],
+    last_own: int,
+    read: Callable[[str], Reading],
+    threshold: float,
+    margin: float,
+) -> bool:
+    """The owner's last own line is news of theirs ("got the promotion!!")."""
+    if last_own < 0:
+        return False
+    return read(lines[last_own].text).clear(threshold, margin) in NEWS - {"congratulations"}
+
+
+def _cheers(reading: Reading, intent: str | None) -> bool:
+    """A cheerful line, or one read as a cheerful intent that only fits the news."""
+    if intent is not None:
+        return intent in CHEERS
+    return reading.tone is Tone.POSITIVE
 
 
 def _by_owner_self(line: Line) -> bool:

@@ -46,6 +46,8 @@ class Reading:
     text: str = ""
     # What an unclear line sounds like: the majority tone of its nearest intents.
     tone: Tone = Tone.NEUTRAL
+    # How much of the head's probability sits on sombre intents (grief, reproach, worry...).
+    sombre: float = 0.0
 
     def clear(self, threshold: float, margin: float) -> str | None:
         """The best intent if it clears this bar, else None."""
@@ -70,6 +72,7 @@ class Classifier:
         self._ids = bank_index.intent_ids(banks)
         reference = next(iter(banks.by_language.values()))
         self._tones = [reference.intents[iid].tone for iid in self._ids]
+        self._sombre = np.asarray([tone in SOMBRE for tone in self._tones])
 
     def read(self, text: str, language: str) -> Reading:
         vector = self._embedder.embed([text])[0]
@@ -92,6 +95,7 @@ class Classifier:
             words=len(text.split()),
             text=text,
             tone=_vote(tones) if similarity >= SIMILARITY_FLOOR else Tone.NEUTRAL,
+            sombre=float(p[self._sombre].sum()),
         )
 
 

@@ -30,8 +30,9 @@ from hubbub.contexts.assistant.voice import Voice
 from hubbub.contexts.messages import MessagesApi, MessageView
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.observability.metrics import ASSISTANT_JOB_SECONDS, ASSISTANT_JOBS
-from hubbub.kernel.clock import Clock, iso
+from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import DomainError, Forbidden, NotFound, RateLimited
+from hubbub.kernel.frames import AiAdvice, Error
 from hubbub.kernel.ids import new_id
 from hubbub.kernel.ports import LiveEvents, RateLimit
 
@@ -168,17 +169,16 @@ class JobRunner:
         if not await self._store.add_advice(advice, advice.created_at):
             return  # another delivery of this job got there first
         self._count(job, JobStatus.DONE)
-        frame = {
-            "type": "ai_advice",
-            "chat_id": str(advice.chat_id),
-            "advice_id": str(advice.id),
-            "text": advice.text,
-            "suggested_reply": advice.suggested_reply,
-            "in_reply_to": str(in_reply_to) if in_reply_to else None,
-            "created_at": iso(advice.created_at),
-            "kind": advice.kind,
-        }
-        await self._live.to_user(job.user_id, frame)
+        frame = AiAdvice(
+            chat_id=advice.chat_id,
+            advice_id=advice.id,
+            text=advice.text,
+            suggested_reply=advice.suggested_reply,
+            in_reply_to=in_reply_to,
+            created_at=advice.created_at,
+            kind=advice.kind,
+        )
+        await self._live.to_user(job.user_id, frame.dump())
 
     async def _post_reply(self, job: Job, answer: Answer) -> bool:
         """Post the reply, if there is one; False when the job ended here (refused)."""
@@ -212,10 +212,11 @@ class JobRunner:
             ASSISTANT_JOB_SECONDS.labels(kind=job.kind).observe(waited.total_seconds())
         log.info("assistant_job_finished", kind=job.kind, outcome=status.value)
 
-    async def _tell_owner(self, job: Job, code: str, message: str, **extra: object) -> None:
-        frame: dict[str, object] = {"type": "error", "code": code, "message": message}
-        frame.update(chat_id=str(job.chat_id), **extra)
-        await self._live.to_user(job.user_id, frame)
+    async def _tell_owner(
+        self, job: Job, code: str, message: str, *, retry_after: int | None = None
+    ) -> None:
+        frame = Error(code=code, message=message, chat_id=job.chat_id, retry_after=retry_after)
+        await self._live.to_user(job.user_id, frame.dump())
 
 
 def _latest_from_others(lines: list[MessageView], owner: UUID) -> UUID | None:

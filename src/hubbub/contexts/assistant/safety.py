@@ -49,8 +49,19 @@ _SCAM = _any(
     r"вы выиграли|ваш выигрыш|получите приз",
     # urgent money from a "new number" / a stranger
     r"\bnew number\b.{0,200}\b(?:money|send|transfer|pay|£|\$|€)",
-    r"(?:новый номер|чужого номера|с чужого|другого номера).{0,200}"
+    r"(?:нов\w* номер|чуж\w* номер|с чужого|друг\w* номер|телефон\w* (?:сломал|потерял|разбил)"
+    r"|стар\w* (?:номер|телефон) (?:потерял|сломал|разбил)).{0,200}"
     r"(?:деньг|переведи|скинь|тысяч|руб|₽)",
+    # phishing: "confirm your details via the link", an account about to be deleted,
+    # "safe accounts", gift-card codes, a prize draw, callers "from the police"
+    r"\b(?:confirm|update|verify)\b.{0,30}\b(?:details|billing|data|information)\b.{0,60}"
+    r"(?:\blink\b|https?://|\b[\w-]+\.(?:com|co|uk|net|info|online|site|shop|ru)\b)",
+    r"\b(?:account|membership)\b.{0,40}\b(?:will be|has been) (?:deleted|closed|terminated)\b",
+    r"\bsafe account\b|\bgift ?cards?\b.{0,80}\bcodes?\b",
+    r"(?:подтверд|обнов|провер)\w*.{0,30}(?:данные|реквизиты).{0,60}(?:ссылк|https?://|\.ru\b)",
+    r"(?:аккаунт|учётн|учетн|профил|счёт|счет)\w*.{0,40}(?:будет|был)\w* (?:удал|закрыт|заблок)",
+    r"безопасн\w* сч[её]т|защищ[её]нн\w* сч[её]т|подарочн\w* карт\w*.{0,80}код",
+    r"победител\w*.{0,40}(?:розыгрыш|акци|лотере)|(?:звонят|позвонят)\w* из (?:фсб|полиции|цб)",
     # "investments"
     r"\b(?:crypto|bitcoin|trading platform|forex)\b.{0,120}\b(?:send|invest|triple|double)\b",
     r"(?:крипт|бирж|инвест)\w*.{0,120}(?:переведи|вложи|утро|удво|подключу)",
@@ -63,6 +74,23 @@ _CRISIS = _any(
     r"не хочу жить|покончить с собой|покончить со всем|всё это закончить|все это закончить",
     r"суицид|убить себя|навредить себе|лучше бы меня не было|лучше без меня",
     r"не вижу смысла (?:жить|в жизни)|хочу исчезнуть|жить не хочется",
+    # passive ideation: tired of living, not wanting to wake up, no way out, goodbyes
+    r"\b(?:tired|sick) of (?:living|existing|being alive|life)\b",
+    r"\bwhat'?s (?:even )?the point (?:anymore|of anything|of it all|of going on)\b",
+    r"\b(?:can'?t|cannot) go on(?:\s*(?:$|[.!,]|like this|anymore|living))",
+    r"\bno way out\b|\bwish i (?:was|were) dead\b",
+    r"\bdon'?t want to (?:wake up|exist|go on)\b|\bnot wake up\b|\bwant to die\b",
+    r"\b(?:take|taking) my (?:own )?life\b|\bwon'?t be (?:around|here) (?:much longer|anymore)\b",
+    r"\b(?:if|when) i(?:'m| am) gone\b|\bgoodbye (?:everyone|forever)\b",
+    r"\bwould(?:n'?t)? (?:even )?notice if i (?:was|were)n'?t\b",
+    r"\b(?:better off|happier) (?:if|when) i(?:'m| am)? ?(?:was|were)?n'?t (?:around|here)\b",
+    r"\b(?:everyone|they)(?:'d| would) be better off\b",
+    r"не хочу (?:больше )?(?:жить|просыпаться|существовать)",
+    r"(?:хочется|хочу) не просыпаться|не хочется (?:больше )?просыпаться",
+    r"устал\w* (?:жить|существовать|от жизни)|надоело жить|хочу умереть",
+    r"нет смысла (?:жить|дальше|больше)|не вижу выхода|выхода нет|не могу так больше жить",
+    r"лучше бы я (?:умер|умерла|не родил)|(?:всем|им) (?:будет|станет) лучше,? если меня не",
+    r"наглотаться таблеток|шагнуть из окна|прощайте,? (?:все|навсегда)|меня скоро не будет",
 )
 _URGENT = _any(
     r"\b(?:call|ring) me\b.{0,15}\b(?:now|asap|right away|immediately)\b",

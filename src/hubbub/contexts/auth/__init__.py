@@ -3,10 +3,13 @@
 from hubbub.contexts.auth.api import (
     AccountDeletion,
     AuthApi,
+    Credentials,
     LoginRequest,
     PasswordChange,
     Principal,
+    RegisteredUser,
     RegisterRequest,
+    Registration,
     TokenGrant,
 )
 from hubbub.contexts.auth.deps import CurrentUser, bearer_token
@@ -16,11 +19,14 @@ from hubbub.contexts.auth.ports import SessionNotices
 __all__ = [
     "AccountDeletion",
     "AuthApi",
+    "Credentials",
     "CurrentUser",
     "LoginRequest",
     "PasswordChange",
     "Principal",
     "RegisterRequest",
+    "RegisteredUser",
+    "Registration",
     "SessionNotices",
     "TokenGrant",
     "UserDeleted",

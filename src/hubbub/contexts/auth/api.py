@@ -1,5 +1,6 @@
 """The auth port."""
 
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -86,6 +87,34 @@ class AccountDeletion(BaseModel):
     password: str = Field(max_length=1000, description="The account's password, to confirm")
 
 
+# The Api's own parameters (issue 12): the REST bodies above are the HTTP contract; the Api
+# takes these, so a gRPC client or another context calls it without an HTTP request body.
+# The domain checks every field; passwords stay out of reprs (and so out of logs).
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A new account."""
+
+    username: str
+    password: str = field(repr=False)
+    email: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A username or an email, and the password."""
+
+    password: str = field(repr=False)
+    username: str | None = None
+    email: str | None = None
+
+
+MAX_PASSWORD_INPUT = 1000
+"""The longest password a login looks at (longer is refused before any hashing)."""
+
+
 class RegisteredUser(BaseModel):
     id: UUID
     username: str
@@ -117,11 +146,11 @@ class Principal(BaseModel):
 
 
 class AuthApi(Protocol):
-    async def register(self, *, request: RegisterRequest) -> RegisteredUser:
+    async def register(self, *, registration: Registration) -> RegisteredUser:
         """Create an account; Conflict when taken, Invalid when malformed."""
         ...
 
-    async def login(self, *, request: LoginRequest) -> TokenGrant:
+    async def login(self, *, credentials: Credentials) -> TokenGrant:
         """Exchange credentials for a token of a new session; Unauthorized on any mismatch."""
         ...
 

@@ -4,10 +4,12 @@ from fastapi import APIRouter, Request, Response
 
 from hubbub.apis import apis
 from hubbub.contexts.auth.api import (
+    Credentials,
     LoginRequest,
     PasswordChange,
     RegisteredUser,
     RegisterRequest,
+    Registration,
     TokenGrant,
 )
 from hubbub.contexts.auth.deps import ClientRateLimit, CurrentUser
@@ -25,7 +27,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 )
 async def register(body: RegisterRequest, request: Request) -> RegisteredUser:
     """Create an account."""
-    return await apis(request).auth.register(request=body)
+    registration = Registration(
+        username=body.username,
+        password=body.password,
+        email=body.email,
+        display_name=body.display_name,
+    )
+    return await apis(request).auth.register(registration=registration)
 
 
 @router.post(
@@ -36,7 +44,8 @@ async def register(body: RegisterRequest, request: Request) -> RegisteredUser:
 )
 async def login(body: LoginRequest, request: Request) -> TokenGrant:
     """Exchange a username (or email) and password for the JWT of a new session."""
-    return await apis(request).auth.login(request=body)
+    credentials = Credentials(password=body.password, username=body.username, email=body.email)
+    return await apis(request).auth.login(credentials=credentials)
 
 
 @router.post("/logout", status_code=204, response_class=Response, responses=ERROR_RESPONSES(401))

@@ -7,12 +7,13 @@ import structlog
 
 from hubbub.contexts.auth import model
 from hubbub.contexts.auth.api import (
+    MAX_PASSWORD_INPUT,
     AccountDeletion,
-    LoginRequest,
+    Credentials,
     PasswordChange,
     Principal,
     RegisteredUser,
-    RegisterRequest,
+    Registration,
     TokenGrant,
     TokenUser,
 )
@@ -51,8 +52,9 @@ class LocalAuthApi:
         # Verifying against this when the user is unknown keeps both failures equally slow.
         self._decoy_hash = hasher.hash("decoy-password-for-timing")
 
-    async def register(self, *, request: RegisterRequest) -> RegisteredUser:
+    async def register(self, *, registration: Registration) -> RegisteredUser:
         """Create the profile, then its credentials; undo the profile if the second step fails."""
+        request = registration
         model.check_password(request.password)
         password_hash = await asyncio.to_thread(self._hasher.hash, request.password)
         user = await self._users.create(
@@ -72,9 +74,14 @@ class LocalAuthApi:
             created_at=user.created_at,
         )
 
-    async def login(self, *, request: LoginRequest) -> TokenGrant:
+    async def login(self, *, credentials: Credentials) -> TokenGrant:
         """A token of a new session for valid credentials; the same Unauthorized for every
         kind of mismatch."""
+        request = credentials
+        if len(request.password) > MAX_PASSWORD_INPUT:
+            raise Invalid(
+                f"password: at most {MAX_PASSWORD_INPUT} characters", code="validation_error"
+            )
         if not request.username and not request.email:
             raise Invalid("username: required (or email)", code="validation_error")
         user = await self._users.find_login(username=request.username, email=request.email)

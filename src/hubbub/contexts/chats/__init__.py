@@ -8,14 +8,24 @@ from hubbub.contexts.chats.api import (
     MemberView,
     PartnerView,
 )
-from hubbub.contexts.chats.events import MemberInvited
+from hubbub.contexts.chats.events import (
+    MEMBERSHIP_TOPICS,
+    ChatCreated,
+    MemberInvited,
+    MemberJoined,
+    MemberLeft,
+)
 
 __all__ = [
+    "MEMBERSHIP_TOPICS",
+    "ChatCreated",
     "ChatList",
     "ChatView",
     "ChatsApi",
     "GroupCreate",
     "MemberInvited",
+    "MemberJoined",
+    "MemberLeft",
     "MemberView",
     "PartnerView",
 ]

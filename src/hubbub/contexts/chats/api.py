@@ -1,9 +1,11 @@
 """The chats port."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from hubbub.contexts.messages import MessageBrief
 from hubbub.contexts.users import UserView
@@ -59,11 +61,17 @@ class MemberView(BaseModel):
     joined_at: Timestamp
 
 
-class GroupCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+MAX_INVITED = 1000
+"""The most members a room is created with (the REST body says the same)."""
 
-    title: str  # checked by the domain (model.check_title)
-    member_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+
+@dataclass(frozen=True, slots=True)
+class GroupCreate:
+    """A new room, as the Api takes it (the REST body is the route's `GroupChatCreate`);
+    the domain checks the title and the number of members."""
+
+    title: str
+    member_ids: Sequence[UUID] = ()
 
 
 class ChatsApi(Protocol):
@@ -107,10 +115,6 @@ class ChatsApi(Protocol):
 
     async def check_member(self, *, chat_id: UUID, user_id: UUID) -> None:
         """NotFound for an unknown chat, Forbidden for a non-member, else nothing."""
-        ...
-
-    async def room_owner(self, *, chat_id: UUID) -> UUID | None:
-        """The owner of a group room; None for a direct chat or an unknown one."""
         ...
 
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:

@@ -63,8 +63,17 @@ class InMemoryChatStore:
         self.outbox.extend(events)
         return True
 
-    async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:
+    async def remove_member(
+        self,
+        chat_id: UUID,
+        user_id: UUID,
+        *,
+        new_owner: UUID | None,
+        events: Sequence[Event] = (),
+    ) -> bool:
         removed = self.memberships.pop((chat_id, user_id), None)
+        if removed:
+            self.outbox.extend(events)
         if removed and new_owner is not None:
             heir = self.memberships[(chat_id, new_owner)]
             self.memberships[(chat_id, new_owner)] = Member(

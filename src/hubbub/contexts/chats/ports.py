@@ -1,12 +1,13 @@
 """What the chats context needs."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 from uuid import UUID
 
 from hubbub.contexts.chats.model import Chat, Member
 from hubbub.contexts.messages import ChatActivity
 from hubbub.kernel.events import Event
+from hubbub.kernel.ports import BusRecord
 
 
 class ChatStore(Protocol):
@@ -36,8 +37,16 @@ class ChatStore(Protocol):
         """False when already a member; `events` go to the outbox in the same transaction."""
         ...
 
-    async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:
-        """Remove; when `new_owner` is set the room's ownership passes to them."""
+    async def remove_member(
+        self,
+        chat_id: UUID,
+        user_id: UUID,
+        *,
+        new_owner: UUID | None,
+        events: Sequence[Event] = (),
+    ) -> bool:
+        """Remove; when `new_owner` is set the room's ownership passes to them. `events` go
+        to the outbox in the same transaction, only when a member was removed."""
         ...
 
     async def set_muted(self, chat_id: UUID, user_id: UUID, muted: bool) -> None: ...
@@ -57,3 +66,9 @@ class ActivityLookup(Protocol):
     async def catch_up(self, *, user_id: UUID, chat_id: UUID) -> None:
         """Mark everything so far as read (a new member does not inherit old unread)."""
         ...
+
+
+Committed = Callable[[Sequence[BusRecord]], Awaitable[None]]
+"""Told, right after commit, the membership events that went to the outbox with the change
+(as the bus will carry them): a process that also keeps a projection of them (messages) is
+up to date before the caller hears back. The bus delivers the same records later."""

@@ -1,17 +1,33 @@
 """LocalChatsApi: chats and rooms in this process."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import orjson
 
 from hubbub.contexts.chats import model
-from hubbub.contexts.chats.api import ChatList, ChatView, GroupCreate, MemberView, PartnerView
-from hubbub.contexts.chats.events import MemberInvited
+from hubbub.contexts.chats.api import (
+    MAX_INVITED,
+    ChatList,
+    ChatView,
+    GroupCreate,
+    MemberView,
+    PartnerView,
+)
+from hubbub.contexts.chats.events import (
+    MEMBERSHIP_TOPICS,
+    ChatCreated,
+    MemberInvited,
+    MemberJoined,
+    MemberLeft,
+)
 from hubbub.contexts.chats.model import Chat, Member
-from hubbub.contexts.chats.ports import ActivityLookup, ChatStore
+from hubbub.contexts.chats.ports import ActivityLookup, ChatStore, Committed
 from hubbub.contexts.users import UsersApi, UserView
+from hubbub.kernel import frames
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.errors import Conflict, Forbidden, NotFound
+from hubbub.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from hubbub.kernel.events import Event
 from hubbub.kernel.ids import new_id
 from hubbub.kernel.ports import Cache, LiveEvents
 
@@ -25,21 +41,21 @@ class LocalChatsApi:
         live: LiveEvents,
         clock: Clock,
         cache: Cache,
+        activity: ActivityLookup | None = None,
+        committed: Sequence[Committed] = (),
         member_cache_seconds: float = 30.0,
     ) -> None:
         self._store = store
         self._users = users
         self._live = live
         self._clock = clock
-        self._activity: ActivityLookup | None = None
+        # Chats asks messages about activity; messages never asks chats (it keeps the
+        # membership it needs from this context's events), so there is no cycle.
+        self._activity = activity
+        self._committed = tuple(committed)
         # chat id -> member ids, shared by every process; dropped on each membership change.
         self._cache = cache
         self._member_cache_seconds = member_cache_seconds
-
-    def bind_activity(self, activity: ActivityLookup) -> None:
-        """Late binding of the one mutual dependency: messages asks chats about membership,
-        chats asks messages about activity."""
-        self._activity = activity
 
     # -- commands ---------------------------------------------------------------------
 
@@ -54,19 +70,23 @@ class LocalChatsApi:
         now = self._clock.now()
         fresh = Chat(new_id(), "direct", None, None, key, now)
         pair = [Member(fresh.id, u, "member", now) for u in (user_id, partner_id)]
-        chat = await self._store.add_chat(fresh, pair)
+        events = _created(fresh, pair)
+        chat = await self._store.add_chat(fresh, pair, events)
         created = chat.id == fresh.id
         if created:
             await self._cache.delete(_members_key(chat.id))
+            await self._tell(events)
             await self._live.to_user(user_id, None, join_chat=chat.id)
             partner_view = (await self._views(partner_id, [chat]))[0]
-            frame = {"type": "chat_created", "chat": partner_view.model_dump(mode="json")}
+            frame = frames.ChatCreated[ChatView](chat=partner_view).dump()
             await self._live.to_user(partner_id, frame, join_chat=chat.id)
         return (await self._views(user_id, [chat]))[0], created
 
     async def create_group(self, *, owner_id: UUID, group: GroupCreate) -> ChatView:
         """A room owned by its creator; every listed member gets a `chat_invite`."""
         title = model.check_title(group.title)
+        if len(group.member_ids) > MAX_INVITED:
+            raise Invalid(f"member_ids: at most {MAX_INVITED}", code="too_many_members")
         invited = list(dict.fromkeys(m for m in group.member_ids if m != owner_id))
         found = await self._users.get_many(user_ids=set(invited))
         missing = [str(m) for m in invited if m not in found or found[m].deleted]
@@ -76,9 +96,13 @@ class LocalChatsApi:
         chat = Chat(new_id(), "group", title, owner_id, None, now)
         people = [Member(chat.id, owner_id, "owner", now)]
         people += [Member(chat.id, m, "member", now) for m in invited]
+        events = _created(chat, people)
         await self._store.add_chat(
-            chat, people, [MemberInvited(chat.id, m, owner_id, title, now) for m in invited]
+            chat,
+            people,
+            [*events, *(MemberInvited(chat.id, m, owner_id, title, now) for m in invited)],
         )
+        await self._tell(events)
         await self._live.to_user(owner_id, None, join_chat=chat.id)
         for member_id in invited:
             await self._announce_invite(chat, member_id)
@@ -91,14 +115,16 @@ class LocalChatsApi:
         invitee = await self._existing_user(user_id)
         member = Member(chat_id, user_id, "member", self._clock.now())
         invited = MemberInvited(chat_id, user_id, actor_id, chat.title, member.joined_at)
-        if not await self._store.add_member(member, [invited]):
+        joined = MemberJoined(chat_id, user_id, new_id())
+        if not await self._store.add_member(member, [joined, invited]):
             raise Conflict("user is already a member", code="already_member")
         await self._cache.delete(_members_key(chat_id))
+        await self._tell([joined])
         if self._activity is not None:
             await self._activity.catch_up(user_id=user_id, chat_id=chat_id)
         await self._live.to_chat(
             chat_id,
-            {"type": "member_joined", "chat_id": str(chat_id), "user_id": str(user_id)},
+            frames.MemberJoined(chat_id=chat_id, user_id=user_id).dump(),
             skip_user=user_id,
         )
         await self._announce_invite(chat, user_id)
@@ -114,9 +140,8 @@ class LocalChatsApi:
         if user_id not in roles:
             raise NotFound("user is not a member of this chat", code="not_a_member")
         heir = model.next_owner(people, user_id) if roles[user_id] == "owner" else None
-        await self._store.remove_member(chat_id, user_id, new_owner=heir.user_id if heir else None)
-        await self._cache.delete(_members_key(chat_id))
-        frame = {"type": "member_left", "chat_id": str(chat_id), "user_id": str(user_id)}
+        await self._leave(chat_id, user_id, heir.user_id if heir else None)
+        frame = frames.MemberLeft(chat_id=chat_id, user_id=user_id).dump()
         await self._live.to_user(user_id, frame, leave_chat=chat_id)
         await self._live.to_chat(chat_id, frame)
 
@@ -131,12 +156,9 @@ class LocalChatsApi:
             heir = None
             if chat.type == "group" and membership.role == "owner":
                 heir = model.next_owner(await self._store.members(chat.id), user_id)
-            await self._store.remove_member(
-                chat.id, user_id, new_owner=heir.user_id if heir else None
-            )
-            await self._cache.delete(_members_key(chat.id))
+            await self._leave(chat.id, user_id, heir.user_id if heir else None)
             if chat.type == "group":
-                frame = {"type": "member_left", "chat_id": str(chat.id), "user_id": str(user_id)}
+                frame = frames.MemberLeft(chat_id=chat.id, user_id=user_id).dump()
                 await self._live.to_chat(chat.id, frame)
 
     # -- queries ----------------------------------------------------------------------
@@ -160,6 +182,8 @@ class LocalChatsApi:
         Activity lives with the messages, so ordering happens here over the member's chats
         (hundreds at most for a person), not in one SQL query across contexts.
         """
+        if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
+            raise Invalid(f"limit: 1–{MAX_PAGE}, offset: 0–{MAX_OFFSET}", code="validation_error")
         memberships = await self._store.memberships_of(user_id)
         chats = await self._store.get_chats([m.chat_id for m in memberships])
         views = await self._views(user_id, chats)
@@ -190,11 +214,6 @@ class LocalChatsApi:
             return
         await self._chat_of_member(chat_id, user_id)
 
-    async def room_owner(self, *, chat_id: UUID) -> UUID | None:
-        """The owner of a group room (who may delete any message in it)."""
-        chat = await self._store.get_chat(chat_id)
-        return chat.owner_id if chat is not None and chat.type == "group" else None
-
     async def member_ids(self, *, chat_id: UUID) -> set[UUID]:
         """Ids of the chat's members."""
         return {UUID(member) for member in await self._cached_member_ids(chat_id)}
@@ -221,6 +240,26 @@ class LocalChatsApi:
 
     # -- helpers ----------------------------------------------------------------------
 
+    async def _leave(self, chat_id: UUID, user_id: UUID, new_owner: UUID | None) -> None:
+        left = MemberLeft(chat_id, user_id, new_owner, new_id())
+        removed = await self._store.remove_member(
+            chat_id, user_id, new_owner=new_owner, events=[left]
+        )
+        await self._cache.delete(_members_key(chat_id))
+        if removed:
+            await self._tell([left])
+
+    async def _tell(self, events: Sequence[Event]) -> None:
+        """Hand the committed membership events to the in-process listeners (see
+        `Committed`); the bus brings them to every other consumer."""
+        records = [
+            (e.topic, e.key, orjson.dumps(e.to_payload()))
+            for e in events
+            if e.topic in MEMBERSHIP_TOPICS
+        ]
+        for listener in self._committed:
+            await listener(records)
+
     async def _existing_user(self, user_id: UUID) -> UserView:
         """The profile of a user who exists (NotFound for unknown and deleted accounts)."""
         found = await self._users.get(user_id=user_id)
@@ -238,7 +277,7 @@ class LocalChatsApi:
 
     async def _announce_invite(self, chat: Chat, user_id: UUID) -> None:
         view = (await self._views(user_id, [chat]))[0]
-        frame = {"type": "chat_invite", "chat": view.model_dump(mode="json")}
+        frame = frames.ChatInvite[ChatView](chat=view).dump()
         await self._live.to_user(user_id, frame, join_chat=chat.id)
 
     async def _views(self, user_id: UUID, chats: list[Chat]) -> list[ChatView]:
@@ -300,6 +339,18 @@ class LocalChatsApi:
             for chat_id, pid in partner_of.items()
             if (p := profiles.get(pid)) is not None
         }
+
+
+MAX_PAGE = 100  # chats per page, as the REST query allows
+MAX_OFFSET = 2**31 - 1
+
+
+def _created(chat: Chat, people: list[Member]) -> list[Event]:
+    """The membership events of a new chat: the chat, then each member."""
+    change = new_id()
+    events: list[Event] = [ChatCreated(chat.id, chat.type, chat.owner_id, change)]
+    events += [MemberJoined(chat.id, m.user_id, change) for m in people]
+    return events
 
 
 def _members_key(chat_id: UUID) -> str:

@@ -130,11 +130,20 @@ class SqlChatStore:
             return False
         return True
 
-    async def remove_member(self, chat_id: UUID, user_id: UUID, *, new_owner: UUID | None) -> bool:
+    async def remove_member(
+        self,
+        chat_id: UUID,
+        user_id: UUID,
+        *,
+        new_owner: UUID | None,
+        events: Sequence[Event] = (),
+    ) -> bool:
         async with self._db.write() as conn:
             result = await conn.execute(
                 delete(members).where(members.c.chat_id == chat_id, members.c.user_id == user_id)
             )
+            if result.rowcount:
+                await add_to_outbox_async(conn, events)
             if new_owner is not None and result.rowcount:
                 await conn.execute(
                     update(members)

@@ -17,7 +17,7 @@ transaction; a test proves the result equals the live read model on both databas
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -60,6 +60,7 @@ from hubbub.kernel.eventsourcing import RecordedEvent
 from hubbub.kernel.mood import EMOTIONS
 
 BATCH = 1000
+REPLAY_BATCH = 5000
 log = structlog.get_logger(__name__)
 
 checkpoints = Table(
@@ -116,6 +117,12 @@ class Projection(Protocol):
 
     def apply_batch(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply `events` (in position order) in the caller's transaction."""
+        ...
+
+    def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
+        """The rows of the projection's tables after `events` from position zero, computed
+        in memory (a rebuild inserts them in bulk; a test holds them equal to the live
+        rows)."""
         ...
 
 
@@ -185,6 +192,56 @@ class EntriesProjection:
     def apply_batch(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
         for event in events:
             self.apply(conn, event)
+
+    def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
+        rows: dict[UUID, dict[str, Any]] = {}
+        owned: dict[UUID, set[UUID]] = {}
+        for event in events:
+            data, kind = event.data, event.type
+            if kind == DIARY_ERASED:
+                for entry_id in owned.pop(_uid(data["user_id"]), set()):
+                    rows.pop(entry_id, None)
+                continue
+            if kind not in (ENTRY_RECORDED, ENTRY_REVISED, ENTRY_DELETED, MOOD_ANALYSED):
+                continue
+            entry_id = _uid(data["entry_id"])
+            if kind == ENTRY_RECORDED:
+                user_id = _uid(data["user_id"])
+                rows[entry_id] = {
+                    "entry_id": entry_id,
+                    "user_id": user_id,
+                    "version": event.version,
+                    "content_version": event.version,
+                    "text_version": event.version,
+                    "sealed": data["sealed"],
+                    "self_rating": data.get("self_rating"),
+                    "created_at": event.occurred_at,
+                    "updated_at": event.occurred_at,
+                    "mood": None,
+                }
+                owned.setdefault(user_id, set()).add(entry_id)
+                continue
+            row = rows.get(entry_id)
+            if row is None:
+                continue
+            if kind == ENTRY_REVISED:
+                row.update(
+                    version=event.version,
+                    content_version=event.version,
+                    sealed=data["sealed"],
+                    self_rating=data.get("self_rating"),
+                    updated_at=event.occurred_at,
+                )
+                if data.get("text_changed"):
+                    row.update(text_version=event.version, mood=None)
+            elif kind == ENTRY_DELETED:
+                del rows[entry_id]
+                owned.get(row["user_id"], set()).discard(entry_id)
+            else:  # MOOD_ANALYSED
+                row["version"] = event.version
+                if int(data["analysed_version"]) >= row["text_version"]:
+                    row["mood"] = orjson.dumps(_reading(data, event))
+        return {entries: list(rows.values())}
 
     def apply(self, conn: Connection, event: RecordedEvent) -> None:
         data = event.data
@@ -260,6 +317,50 @@ class MoodDaysProjection:
         for user_id, day in sorted(dirty):
             _recount_day(conn, user_id, day)
 
+    def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
+        rows: dict[UUID, dict[str, Any]] = {}
+        owned: dict[UUID, set[UUID]] = {}
+        for event in events:
+            data, kind = event.data, event.type
+            if kind == DIARY_ERASED:
+                for entry_id in owned.pop(_uid(data["user_id"]), set()):
+                    rows.pop(entry_id, None)
+                continue
+            if kind not in (ENTRY_RECORDED, ENTRY_REVISED, ENTRY_DELETED, MOOD_ANALYSED):
+                continue
+            entry_id = _uid(data["entry_id"])
+            if kind == ENTRY_RECORDED:
+                user_id = _uid(data["user_id"])
+                rows[entry_id] = {
+                    "entry_id": entry_id,
+                    "user_id": user_id,
+                    "day": event.occurred_at.date(),
+                    "text_version": event.version,
+                    "valence": None,
+                    "emotions": None,
+                }
+                owned.setdefault(user_id, set()).add(entry_id)
+                continue
+            row = rows.get(entry_id)
+            if row is None:
+                continue
+            if kind == ENTRY_REVISED:
+                if data.get("text_changed"):
+                    row.update(text_version=event.version, valence=None, emotions=None)
+            elif kind == ENTRY_DELETED:
+                del rows[entry_id]
+                owned.get(row["user_id"], set()).discard(entry_id)
+            elif int(data["analysed_version"]) >= row["text_version"]:  # MOOD_ANALYSED
+                emotions = {name: float(data["emotions"].get(name, 0.0)) for name in EMOTIONS}
+                row.update(valence=float(data["valence"]), emotions=orjson.dumps(emotions))
+        days: dict[tuple[UUID, date], list[tuple[float, Mapping[str, float]]]] = {}
+        for row in rows.values():
+            if row["valence"] is not None:
+                readings = days.setdefault((row["user_id"], row["day"]), [])
+                readings.append((row["valence"], orjson.loads(row["emotions"])))
+        day_rows = [_day_row(user_id, day, found) for (user_id, day), found in days.items()]
+        return {mood_entries: list(rows.values()), mood_days: day_rows}
+
     def _apply(self, conn: Connection, event: RecordedEvent, dirty: set[tuple[UUID, date]]) -> None:
         data = event.data
         kind = event.type
@@ -316,22 +417,26 @@ def _recount_day(conn: Connection, user_id: UUID, day: date) -> None:
     key = {"b_user_id": user_id, "b_day": day}
     readings = conn.execute(_DAY_READINGS, key).all()
     conn.execute(_DAY_DELETE, key)
-    if not readings:
-        return
+    if readings:
+        found = [(r.valence, orjson.loads(r.emotions)) for r in readings]
+        conn.execute(_DAY_INSERT, _day_row(user_id, day, found))
+
+
+def _day_row(
+    user_id: UUID, day: date, readings: Sequence[tuple[float, Mapping[str, float]]]
+) -> dict[str, Any]:
+    """A day's row from its readings: exact sums (fsum), so that the same readings give the
+    very same floats in whatever order they come."""
     count = len(readings)
-    shares = [orjson.loads(r.emotions) for r in readings]
-    means = {name: math.fsum(s[name] for s in shares) / count for name in EMOTIONS}
-    conn.execute(
-        _DAY_INSERT,
-        {
-            "user_id": user_id,
-            "day": day,
-            "entries": count,
-            "valence": math.fsum(r.valence for r in readings) / count,
-            "emotions": orjson.dumps(means),
-            "dominant": dominant(means),
-        },
-    )
+    means = {name: math.fsum(e[name] for _, e in readings) / count for name in EMOTIONS}
+    return {
+        "user_id": user_id,
+        "day": day,
+        "entries": count,
+        "valence": math.fsum(v for v, _ in readings) / count,
+        "emotions": orjson.dumps(means),
+        "dominant": dominant(means),
+    }
 
 
 PROJECTIONS: tuple[Projection, ...] = (EntriesProjection(), MoodDaysProjection())
@@ -342,6 +447,9 @@ class Progress:
     name: str
     events: int
     position: int
+    busy: bool = False
+    """Another transaction (a rebuild, another process's catch-up) holds the checkpoint: this
+    catch-up left the projection to it (and to the next catch-up)."""
 
 
 class Projector:
@@ -374,20 +482,27 @@ class Projector:
 
     async def catch_up(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Apply every event past each projection's checkpoint; returns what moved. The
-        projections advance together, one transaction per batch, reading each batch once."""
+        projections advance together, one transaction per batch, reading each batch once. A
+        projection whose checkpoint another transaction holds is skipped (`busy`), never
+        waited for: a command must not wait out a rebuild."""
         pending = [self.projection(name) for name in names or self.names]
         totals = {p.name: 0 for p in pending}
         positions = {p.name: 0 for p in pending}
-        while True:
+        busy: set[str] = set()
+        while pending:
             read, moved = await self._db.run_write(
                 partial(self._batches_of, projections=pending), notify=False
             )
             for projection, (applied, position) in zip(pending, moved, strict=True):
+                if position is None:
+                    busy.add(projection.name)
+                    continue
                 totals[projection.name] += applied
                 positions[projection.name] = position
+            pending = [p for p in pending if p.name not in busy]
             if read < self._batch:  # the head is reached
                 break
-        return [Progress(name, totals[name], positions[name]) for name in totals]
+        return [Progress(n, totals[n], positions[n], n in busy) for n in totals]
 
     def apply_appended(self, conn: Connection, appended: Sequence[RecordedEvent]) -> bool:
         """Project events in the transaction that appends them, for every projection that is
@@ -397,20 +512,28 @@ class Projector:
         projection is now at the appended events."""
         if not appended:
             return True
-        current = True
-        for projection in self._projections.values():
-            try:
-                # A savepoint: a failing projection must not undo the append itself.
-                with conn.begin_nested():
-                    if _locked_checkpoint(conn, projection.name) == appended[0].position - 1:
-                        projection.apply_batch(conn, appended)
-                        _save_checkpoint(conn, projection.name, appended[-1].position)
-                    else:
-                        current = False
-            except Exception as exc:
-                current = False
-                log.warning("diary_projection_failed", projection=projection.name, error=str(exc))
-        return current
+        moved = {"b_from": appended[0].position - 1, "b_to": appended[-1].position}
+        try:
+            # One savepoint: a failing projection must not undo the append itself.
+            with conn.begin_nested() as savepoint:
+                for projection in self._projections.values():
+                    # Only from exactly the position before; a projection that lags, or whose
+                    # checkpoint a catch-up or rebuild holds (SKIP LOCKED: the append must not
+                    # wait for it while holding the position lock), is left to catch_up.
+                    name = {"b_name": projection.name}
+                    at = conn.execute(_FREE_CHECKPOINT, name).scalar()
+                    if at is None and moved["b_from"] == 0:  # the very first event
+                        conn.execute(_NEW_CHECKPOINT, {"name": projection.name})
+                        at = conn.execute(_FREE_CHECKPOINT, name).scalar()
+                    if at != moved["b_from"]:
+                        savepoint.rollback()
+                        return False
+                    projection.apply_batch(conn, appended)
+                    conn.execute(_ADVANCE_CHECKPOINT, {**moved, **name})
+        except Exception as exc:
+            log.warning("diary_projection_failed", error=str(exc))
+            return False
+        return True
 
     async def rebuild(self, names: Sequence[str] | None = None) -> list[Progress]:
         """Empty each projection and replay the whole store into it (one transaction each)."""
@@ -420,7 +543,9 @@ class Projector:
             applied, position = await self._db.run_write(
                 partial(self._rebuild, projection=projection), notify=False
             )
-            done.append(Progress(name, applied, position))
+            # What was appended while it ran (appends do not wait for a rebuild).
+            after = (await self.catch_up([name]))[0]
+            done.append(Progress(name, applied + after.events, after.position or position))
         return done
 
     async def head(self) -> int:
@@ -436,12 +561,17 @@ class Projector:
 
     def _batches_of(
         self, conn: Connection, projections: Sequence[Projection]
-    ) -> tuple[int, list[tuple[int, int]]]:
-        # Checkpoints are locked in one order (the projections'), so processes cannot deadlock.
-        starts = [_locked_checkpoint(conn, p.name) for p in projections]
-        batch = self._store.read_all(conn, after=min(starts), limit=self._batch)
-        moved = []
+    ) -> tuple[int, list[tuple[int, int | None]]]:
+        starts = [_free_checkpoint(conn, p.name) for p in projections]
+        free = [start for start in starts if start is not None]
+        if not free:
+            return 0, [(0, None) for _ in projections]
+        batch = self._store.read_all(conn, after=min(free), limit=self._batch)
+        moved: list[tuple[int, int | None]] = []
         for projection, start in zip(projections, starts, strict=True):
+            if start is None:
+                moved.append((0, None))
+                continue
             mine = [e for e in batch if e.position > start]
             projection.apply_batch(conn, mine)
             position = mine[-1].position if mine else start
@@ -452,24 +582,50 @@ class Projector:
 
     def _rebuild(self, conn: Connection, projection: Projection) -> tuple[int, int]:
         _locked_checkpoint(conn, projection.name)
+        read = {"events": 0, "position": 0}
+
+        def every_event() -> Iterator[RecordedEvent]:
+            while True:
+                batch = self._store.read_all(conn, after=read["position"], limit=REPLAY_BATCH)
+                yield from batch
+                read["events"] += len(batch)
+                if batch:
+                    read["position"] = batch[-1].position
+                if len(batch) < REPLAY_BATCH:
+                    return
+
+        tables = projection.replay(every_event())
         for table in projection.tables:
             conn.execute(delete(table))
-        position, total = 0, 0
-        while True:
-            batch = self._store.read_all(conn, after=position, limit=self._batch)
-            projection.apply_batch(conn, batch)
-            total += len(batch)
-            if batch:
-                position = batch[-1].position
-            if len(batch) < self._batch:
-                break
-        _save_checkpoint(conn, projection.name, position)
-        return total, position
+            rows = tables.get(table, [])
+            for start in range(0, len(rows), REPLAY_BATCH):
+                conn.execute(insert(table), rows[start : start + REPLAY_BATCH])
+        _save_checkpoint(conn, projection.name, read["position"])
+        return read["events"], read["position"]
 
+
+_FREE_CHECKPOINT = (
+    select(checkpoints.c.position)
+    .where(checkpoints.c.name == bindparam("b_name"))
+    .with_for_update(skip_locked=True)
+)
+_ADVANCE_CHECKPOINT = (
+    update(checkpoints)
+    .where(checkpoints.c.name == bindparam("b_name"), checkpoints.c.position == bindparam("b_from"))
+    .values(position=bindparam("b_to"))
+)
 
 _NEW_CHECKPOINT = text(
     "INSERT INTO diary_checkpoints (name, position) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING"
 )
+
+
+def _free_checkpoint(conn: Connection, name: str) -> int | None:
+    """The projection's checkpoint, its row locked until the transaction ends; None when
+    another transaction holds it (PostgreSQL; SQLite has one writer)."""
+    conn.execute(_NEW_CHECKPOINT, {"name": name})
+    found = conn.execute(_FREE_CHECKPOINT, {"b_name": name}).scalar()
+    return None if found is None else int(found)
 
 
 def _locked_checkpoint(conn: Connection, name: str) -> int:

@@ -184,12 +184,14 @@ class LocalDiaryApi:
         return _view(await self._own(user_id, entry_id))
 
     async def list_entries(self, *, user_id: UUID, limit: int, before_id: UUID | None) -> EntryList:
+        await self._project()  # a no-op unless this process saw the read models lag
         rows = await self._store.list_entries(user_id=user_id, limit=limit + 1, before_id=before_id)
         return EntryList(
             entries=[_listed_view(r) for r in rows[:limit]], has_more=len(rows) > limit
         )
 
     async def export(self, *, user_id: UUID) -> DiaryExport:
+        await self._project()
         exported = []
         for entry_id in await self._store.entry_ids_of(user_id):
             entry = await self._store.load(entry_id)
@@ -202,6 +204,7 @@ class LocalDiaryApi:
     async def mood_timeline(self, *, user_id: UUID, days: int) -> MoodTimeline:
         if not 1 <= days <= TIMELINE_DAYS_MAX:
             raise Invalid(f"days: 1 to {TIMELINE_DAYS_MAX}", code="invalid_days")
+        await self._project()
         today = self._clock.now().date()
         found = await self._store.mood_days(
             since=today - timedelta(days=days - 1), until=today, user_ids=[user_id]
@@ -276,6 +279,7 @@ class LocalDiaryApi:
         after = _as_id(after_entry_id)
         if after_entry_id is not None and after is None:
             raise Invalid("after_entry_id: not an id", code="validation_error")
+        await self._project()
         ids = await self._store.entry_ids_after(after, max(1, min(limit, 10_000)))
         return [str(i) for i in ids]
 
@@ -284,6 +288,7 @@ class LocalDiaryApi:
     async def mood_days_since(
         self, since: date, user_ids: Sequence[UUID | str] | None = None
     ) -> list[MoodDay]:
+        await self._project()
         wanted = None
         if user_ids is not None:
             wanted = [u for u in (_as_id(v) for v in user_ids) if u is not None]

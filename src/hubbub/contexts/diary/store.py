@@ -134,12 +134,14 @@ class SqlDiaryStore:
                 )
                 for c in changes
             ]
+            # The outbox row goes first: the append takes the store's position lock, held
+            # until commit, and the less done after it, the more appends a second.
+            add_to_outbox(conn, notices)
             recorded = self._events.append(
                 conn, stream, new, expected_version=expected_version, occurred_at=now, meta=meta
             )
             if drop_key:
                 conn.execute(delete(keys).where(keys.c.entry_id == entry_id))
-            add_to_outbox(conn, notices)
             if not self.projector.apply_appended(conn, recorded):
                 self._lagging = True
             return recorded
@@ -156,11 +158,11 @@ class SqlDiaryStore:
 
         def work(conn: Connection) -> None:
             conn.execute(delete(keys).where(keys.c.user_id == user_id))
+            add_to_outbox(conn, [notice])
             new = [NewEvent(change.type, change.data)]
             recorded = self._events.append(
                 conn, diary_stream(user_id), new, expected_version=None, occurred_at=now, meta=meta
             )
-            add_to_outbox(conn, [notice])
             if not self.projector.apply_appended(conn, recorded):
                 self._lagging = True
 
@@ -174,10 +176,12 @@ class SqlDiaryStore:
             return
         self._lagging = False
         try:
-            await self.projector.catch_up()
+            progress = await self.projector.catch_up()
         except BaseException:
             self._lagging = True
             raise
+        if any(p.busy for p in progress):
+            self._lagging = True  # someone else is projecting: look again next time
 
     async def list_entries(
         self, *, user_id: UUID, limit: int, before_id: UUID | None

@@ -7,7 +7,6 @@ the chat's change number; after commit every connection of every member gets one
 touched: only sends move the chat's seq.
 """
 
-from typing import Any
 from uuid import UUID
 
 import structlog
@@ -19,11 +18,12 @@ from hubbub.contexts.messages.ports import Change, ChangeKind, ChangeStore, Memb
 from hubbub.contexts.messages.store_reads import for_reader
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import Conflict, Forbidden, NotFound
+from hubbub.kernel.frames import MessageUpdated, UpdateKind
 from hubbub.kernel.ports import LiveEvents
 
 log = structlog.get_logger(__name__)
 
-UPDATE_FRAME_KINDS: dict[ChangeKind, str] = {
+UPDATE_FRAME_KINDS: dict[ChangeKind, UpdateKind] = {
     "edited": "edited",
     "deleted": "deleted",
     "reacted": "reactions",
@@ -113,15 +113,14 @@ class MessageChanges:
                 # The rows are gone, so nobody can reach these bytes; log for a sweep.
                 log.exception("file_blob_delete_failed", blobs=len(outcome.forgotten_blobs))
         if outcome.change_seq is not None:
-            frame: dict[str, Any] = {
-                "type": "message_updated",
-                "change": UPDATE_FRAME_KINDS[change.kind],
-                "change_id": outcome.change_seq,
-                "actor_id": str(change.actor_id),
-                "message": outcome.message.model_dump(mode="json"),
-            }
+            frame = MessageUpdated[MessageView](
+                change=UPDATE_FRAME_KINDS[change.kind],
+                change_id=outcome.change_seq,
+                actor_id=change.actor_id,
+                message=outcome.message,
+            )
             try:
-                await self._live.to_chat(change.chat_id, frame)
+                await self._live.to_chat(change.chat_id, frame.dump())
             except Exception:
                 # Committed is committed: clients get it with `sync`.
                 log.exception("fanout_failed", chat_id=str(change.chat_id))

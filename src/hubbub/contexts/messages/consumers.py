@@ -15,7 +15,7 @@ from uuid import UUID
 import orjson
 import structlog
 
-from hubbub.contexts.auth import UserDeleted
+from hubbub.contexts.auth.events import UserDeleted
 from hubbub.contexts.messages.events import MessagePosted
 from hubbub.contexts.messages.search import SearchStore
 from hubbub.contexts.messages.service import LocalMessagesApi

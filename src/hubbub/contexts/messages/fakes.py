@@ -7,6 +7,7 @@ from uuid import UUID
 
 from hubbub.contexts.messages.api import ChatActivity, MessageBrief, MessageView, ReactionCount
 from hubbub.contexts.messages.events import MessageChanged, MessagePosted
+from hubbub.contexts.messages.membership import ChatRow
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.ports import Change, ChangeOutcome
 from hubbub.contexts.messages.store_reads import preview_of
@@ -233,3 +234,40 @@ class StaticDirectory:
 
     async def ids_of(self, usernames: set[str]) -> dict[str, UUID]:
         return {name: self.users[name] for name in usernames if name in self.users}
+
+
+class InMemoryMembershipStore:
+    """MembershipStore in dicts, with the SQL store's newest-version-wins rule."""
+
+    def __init__(self) -> None:
+        self.chats: dict[UUID, tuple[ChatRow, str]] = {}
+        self.members: dict[tuple[UUID, UUID], tuple[bool, str]] = {}
+
+    async def put_chat(self, chat: ChatRow, version: str) -> None:
+        found = self.chats.get(chat.chat_id)
+        if found is None or found[1] < version:
+            self.chats[chat.chat_id] = (chat, version)
+
+    async def set_owner(self, chat_id: UUID, owner_id: UUID, version: str) -> None:
+        found = self.chats.get(chat_id)
+        if found is not None and found[1] < version:
+            row = found[0]
+            self.chats[chat_id] = (ChatRow(row.chat_id, row.type, owner_id), version)
+
+    async def put_member(self, chat_id: UUID, user_id: UUID, active: bool, version: str) -> None:
+        found = self.members.get((chat_id, user_id))
+        if found is None or found[1] < version:
+            self.members[(chat_id, user_id)] = (active, version)
+
+    async def chat(self, chat_id: UUID) -> ChatRow | None:
+        found = self.chats.get(chat_id)
+        return found[0] if found is not None else None
+
+    async def is_member(self, chat_id: UUID, user_id: UUID) -> bool:
+        return self.members.get((chat_id, user_id), (False, ""))[0]
+
+    async def member_ids(self, chat_id: UUID) -> set[UUID]:
+        return {u for (c, u), (active, _) in self.members.items() if c == chat_id and active}
+
+    async def chat_ids_of(self, user_id: UUID) -> list[UUID]:
+        return [c for (c, u), (active, _) in self.members.items() if u == user_id and active]

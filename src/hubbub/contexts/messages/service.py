@@ -27,6 +27,7 @@ from hubbub.infra.observability.metrics import MESSAGES_SENT, WRITE_BATCH_SIZE
 from hubbub.kernel.batching import GroupCommitter
 from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import Invalid, NotFound, Unavailable
+from hubbub.kernel.frames import NewMessage, Read
 from hubbub.kernel.ports import LiveEvents
 
 log = structlog.get_logger(__name__)
@@ -208,7 +209,7 @@ class LocalMessagesApi:
                 results[index] = (message, created)
             if created:
                 MESSAGES_SENT.inc()
-                frame = {"type": "new_message", "message": message.model_dump(mode="json")}
+                frame = NewMessage[MessageView](message=message).dump()
                 try:
                     await self._live.to_chat(message.chat_id, frame, skip_connection=origin)
                 except Exception:
@@ -272,13 +273,8 @@ class LocalMessagesApi:
         seq = min(seq, await self._store.last_seq(chat_id))
         cursor, moved = await self._store.advance_cursor(chat_id, user_id, seq)
         if moved:
-            frame = {
-                "type": "read",
-                "chat_id": str(chat_id),
-                "user_id": str(user_id),
-                "seq": cursor,
-            }
-            await self._live.to_chat(chat_id, frame, skip_user=user_id)
+            frame = Read(chat_id=chat_id, user_id=user_id, seq=cursor)
+            await self._live.to_chat(chat_id, frame.dump(), skip_user=user_id)
         return cursor
 
     async def activity(self, *, user_id: UUID, chat_ids: list[UUID]) -> dict[UUID, ChatActivity]:

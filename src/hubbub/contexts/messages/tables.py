@@ -101,3 +101,27 @@ files = Table(
     Index("ix_messages_files_chat_id_message_id", "chat_id", "message_id"),
     Index("ix_messages_files_message_id", "message_id"),
 )
+
+# The membership messages needs (issue 12), kept from the chats context's events
+# (`chat.created`, `chat.member_joined`, `chat.member_left`) so a send asks no other context.
+# `version` is the change_id of the latest change applied to the row (time-ordered ids
+# compare as text): a change seen again, or an older one arriving late, changes nothing.
+# Migration 0009 filled both from the chats tables.
+member_chats = Table(
+    "messages_member_chats",
+    metadata,
+    Column("chat_id", uuid_column_type(), primary_key=True),
+    Column("type", String(10), nullable=False),
+    Column("owner_id", uuid_column_type(), nullable=True),
+    Column("version", String(36), nullable=False),
+)
+
+chat_members = Table(
+    "messages_chat_members",
+    metadata,
+    Column("chat_id", uuid_column_type(), primary_key=True),
+    Column("user_id", uuid_column_type(), primary_key=True),
+    Column("active", Boolean, nullable=False),  # False: left (kept to order late events)
+    Column("version", String(36), nullable=False),
+    Index("ix_messages_chat_members_user_id", "user_id"),
+)

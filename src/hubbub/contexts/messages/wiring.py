@@ -6,6 +6,8 @@ from hubbub.contexts.messages.consumers import SearchIndexer
 from hubbub.contexts.messages.file_links import FileLinks
 from hubbub.contexts.messages.files import ChatFiles
 from hubbub.contexts.messages.files_store import SqlFileStore
+from hubbub.contexts.messages.membership import MembershipProjection
+from hubbub.contexts.messages.membership_store import SqlMembershipStore
 from hubbub.contexts.messages.ports import Membership
 from hubbub.contexts.messages.search import MessageSearch
 from hubbub.contexts.messages.search_store import SqlSearchStore
@@ -15,7 +17,7 @@ from hubbub.contexts.messages.store_changes import SqlChangeStore
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.db import Database
 from hubbub.kernel.clock import Clock
-from hubbub.kernel.ports import BlobStore, LiveEvents
+from hubbub.kernel.ports import BlobStore, Cache, LiveEvents
 
 
 class UsersDirectory:
@@ -71,6 +73,13 @@ def local_messages(
         users=UsersDirectory(users),
         edit_window_seconds=edit_window_seconds,
     )
+
+
+def local_membership(*, db: Database, cache: Cache) -> MembershipProjection:
+    """Messages' own copy of the chats' membership, kept from chats' events: pass it to
+    `local_messages` (its `Membership`), to chats as a `committed` listener (`deliver`),
+    and subscribe it to the bus in the processes that run the contexts' consumers."""
+    return MembershipProjection(SqlMembershipStore(db), cache)
 
 
 def search_indexer(*, db: Database) -> SearchIndexer:

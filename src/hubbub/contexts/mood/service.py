@@ -17,6 +17,7 @@ from hubbub.contexts.mood.ports import DiaryForMood, EntryTextLike
 from hubbub.infra.observability.mood_metrics import MOOD_ANALYSES, MOOD_ANALYSIS_SECONDS
 from hubbub.kernel.backoff import exponential_backoff
 from hubbub.kernel.errors import NotFound
+from hubbub.kernel.frames import DiaryMood, FrameMood
 from hubbub.kernel.mood import MoodModel, MoodReading
 from hubbub.kernel.ports import LiveEvents
 
@@ -139,13 +140,17 @@ class MoodAnalyser:
     async def _tell_author(self, entry: EntryTextLike, reading: MoodReading) -> None:
         # After the commit of the analysis, from service code; best effort (the entry list
         # shows the mood anyway on the next read).
-        frame = {
-            "type": DIARY_MOOD_FRAME,
-            "entry_id": str(entry.entry_id),
-            "mood": mood_json(reading),
-        }
+        frame = DiaryMood(
+            entry_id=entry.entry_id,
+            mood=FrameMood(
+                valence=reading.valence,
+                emotions=dict(reading.emotions),
+                label=reading.label,
+                model=reading.model,
+            ),
+        )
         try:
-            await self._live.to_user(entry.user_id, frame)
+            await self._live.to_user(entry.user_id, frame.dump())
         except Exception:
             log.warning("diary_mood_frame_not_sent", entry_id=str(entry.entry_id))
 

@@ -10,6 +10,7 @@ from uuid import UUID
 import orjson
 
 from hubbub.kernel.errors import DomainError, Invalid
+from hubbub.kernel.frames import Error
 from hubbub.kernel.ids import parse_id
 
 SEQ_MAX = 2**31 - 1  # as in the messages context: the largest seq the contract has
@@ -127,7 +128,4 @@ def sync_changes(frame: ClientFrame) -> dict[UUID, int]:
 
 
 def error_frame(code: str, message: str, request_id: str | None) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
-    if request_id is not None:
-        frame["request_id"] = request_id
-    return frame
+    return Error(code=code, message=message, request_id=request_id).dump()

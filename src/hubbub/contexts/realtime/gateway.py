@@ -5,7 +5,7 @@ order it sent them in; concurrency (and group commit) comes from many connection
 """
 
 import itertools
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 from uuid import UUID
 
@@ -17,13 +17,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from hubbub.contexts.assistant import AssistantApi
 from hubbub.contexts.auth import AuthApi, Principal, bearer_token
 from hubbub.contexts.chats import ChatsApi
-from hubbub.contexts.messages import MessagesApi
+from hubbub.contexts.messages import MessagesApi, MessageView
 from hubbub.contexts.realtime import frames
 from hubbub.contexts.realtime.connection import Connection
 from hubbub.contexts.realtime.hub import Hub
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
-from hubbub.kernel.clock import Clock, iso
+from hubbub.kernel import frames as out
+from hubbub.kernel.clock import Clock
 from hubbub.kernel.errors import DomainError
 from hubbub.kernel.ids import parse_id
 from hubbub.kernel.origins import OriginPolicy
@@ -177,18 +178,13 @@ class Gateway:
         if kind == "message":
             await self._on_message(conn, frame, default_chat)
         elif kind == "ping":
-            self._send(conn, {"type": "pong"})
+            self._send(conn, out.Pong().dump())
         elif kind == "typing":
             chat_id = frames.chat_id(frame, default_chat)
             is_typing = frames.required(frame, "is_typing", bool)
             await self._chats.check_member(chat_id=chat_id, user_id=conn.user_id)
-            typing = {
-                "type": "typing",
-                "chat_id": str(chat_id),
-                "user_id": str(conn.user_id),
-                "is_typing": is_typing,
-            }
-            await self._hub.to_chat(chat_id, typing, skip_user=conn.user_id)
+            typing = out.Typing(chat_id=chat_id, user_id=conn.user_id, is_typing=is_typing)
+            await self._hub.to_chat(chat_id, typing.dump(), skip_user=conn.user_id)
         elif kind == "read":
             chat_id = frames.chat_id(frame, default_chat)
             seq = frames.required(frame, "seq", int)
@@ -215,18 +211,14 @@ class Gateway:
             file_ids=frames.optional_ids(frame, "file_ids"),
         )
         message = result.message
-        self._send(
-            conn,
-            {
-                "type": "message_sent",
-                "request_id": request_id,
-                "chat_id": str(message.chat_id),
-                "message_id": str(message.id),
-                "seq": message.seq,
-                "created_at": iso(message.created_at),
-                "status": "delivered",
-            },
+        sent = out.MessageSent(
+            request_id=request_id,
+            chat_id=message.chat_id,
+            message_id=message.id,
+            seq=message.seq,
+            created_at=message.created_at,
         )
+        self._send(conn, sent.dump())
 
     async def _on_sync(
         self, conn: Connection, positions: dict[UUID, int], changes: dict[UUID, int]
@@ -238,11 +230,9 @@ class Gateway:
                 user_id=conn.user_id, chat_id=chat_id, limit=500, after_seq=seen
             )
             for message in page.messages:
-                self._send(
-                    conn, {"type": "new_message", "message": message.model_dump(mode="json")}
-                )
+                self._send(conn, out.NewMessage[MessageView](message=message).dump())
             if page.has_next:
-                self._send(conn, {"type": "sync_truncated", "chat_id": str(chat_id)})
+                self._send(conn, out.SyncTruncated(chat_id=chat_id).dump())
                 continue  # the client pages the rest through REST, which is current
             changed = await self._messages.changed_since(
                 user_id=conn.user_id,
@@ -252,28 +242,22 @@ class Gateway:
                 limit=500,
             )
             for number, message in changed:
-                self._send(
-                    conn,
-                    {
-                        "type": "message_updated",
-                        "change": "deleted" if message.deleted else "sync",
-                        "change_id": number,
-                        "message": message.model_dump(mode="json"),
-                    },
+                updated = out.MessageUpdated[MessageView](
+                    change="deleted" if message.deleted else "sync",
+                    change_id=number,
+                    message=message,
                 )
+                self._send(conn, updated.dump())
             if len(changed) == 500:
-                self._send(conn, {"type": "sync_truncated", "chat_id": str(chat_id)})
+                self._send(conn, out.SyncTruncated(chat_id=chat_id).dump())
 
     def _send(self, conn: Connection, frame: dict[str, Any]) -> None:
         conn.push(orjson.dumps(frame).decode())
 
-    async def _announce_presence(self, user_id: UUID, event: str) -> None:
-        frame = {
-            "type": "presence",
-            "event": event,
-            "user_id": str(user_id),
-            "timestamp": iso(self._clock.now()),
-        }
+    async def _announce_presence(
+        self, user_id: UUID, event: Literal["user_online", "user_offline"]
+    ) -> None:
+        frame = out.Presence(event=event, user_id=user_id, timestamp=self._clock.now()).dump()
         for contact in await self._chats.contacts_of(user_id=user_id):
             await self._hub.to_user(contact, frame)
 

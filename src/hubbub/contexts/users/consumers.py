@@ -4,7 +4,7 @@ from uuid import UUID
 
 import orjson
 
-from hubbub.contexts.auth import UserDeleted
+from hubbub.contexts.auth.events import UserDeleted
 from hubbub.contexts.users.service import LocalUsersApi
 from hubbub.kernel.ports import Bus
 

@@ -197,6 +197,7 @@ def _view_to_pb(view: UserView) -> pb.UserView:
         display_name=view.display_name,
         online=view.online,
         last_seen_at=to_timestamp(view.last_seen_at) if view.last_seen_at else None,
+        deleted=view.deleted,
     )
 
 
@@ -207,4 +208,5 @@ def _view_from_pb(user: pb.UserView) -> UserView:
         display_name=user.display_name,
         online=user.online,
         last_seen_at=from_timestamp(user.last_seen_at) if user.HasField("last_seen_at") else None,
+        deleted=user.deleted,
     )

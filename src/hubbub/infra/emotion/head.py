@@ -7,6 +7,10 @@ probabilities imply (each emotion's mean valence in the training data, weighted 
 probability): in cross-validation the mean had the better polarity, since the regression
 alone leans on topic words and the derived one cannot tell good surprises from bad.
 
+Since round 2 (issue 11) the valence also hears the entry's words: a logistic regression over
+stemmed words with negation (`lexical.py`) adds its polarity with a small weight,
+`lexicon_mix`, chosen by cross-validation on the training split (0 turns it off).
+
 The weights, the margin for `uncertain`, the model version and the SHA-256 of the data it was
 trained on are one `.npz` file shipped inside the package (a few hundred kB), written by
 `scripts/train_mood.py`.
@@ -14,6 +18,7 @@ trained on are one `.npz` file shipped inside the package (a few hundred kB), wr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hubbub.infra.emotion import lexical
 from hubbub.kernel.mood import EMOTIONS
 
 Floats = NDArray[np.float64]
@@ -55,11 +61,28 @@ class EmotionHead:
     valence_b: float
     emotion_valence: Floats
     """Each emotion's mean valence in the training data (`EMOTIONS` order)."""
+    lexicon: tuple[str, ...] = ()
+    """The stems of the lexical polarity (`lexical.tokens`); empty: none."""
+    lexicon_w: Floats | None = None
+    lexicon_b: float = 0.0
+    lexicon_mix: float = 0.0
+    """How much of the lexical polarity (-1..1) is added to the valence."""
 
-    def predict(self, vectors: NDArray[Any]) -> tuple[Floats, Floats]:
-        """Emotion probabilities (n × 6, `EMOTIONS` order) and valences (n) of embeddings."""
+    def predict(
+        self, vectors: NDArray[Any], texts: Sequence[str] | None = None
+    ) -> tuple[Floats, Floats]:
+        """Emotion probabilities (n × 6, `EMOTIONS` order) and valences (n) of embeddings;
+        with the `texts` they embed, the valences also hear their words (`lexicon_mix`)."""
         logits, regressed = self.outputs(vectors)
-        return readings(logits, regressed, self.emotion_valence, temperature=self.temperature)
+        probabilities, valences = readings(
+            logits, regressed, self.emotion_valence, temperature=self.temperature
+        )
+        if texts is not None and self.lexicon_mix > 0 and self.lexicon_w is not None:
+            if len(texts) != len(valences):
+                raise ValueError("one text per vector")
+            words = lexical.polarity(texts, self.lexicon, self.lexicon_w, self.lexicon_b)
+            valences = np.clip(valences + self.lexicon_mix * words, -1.0, 1.0)
+        return probabilities, valences
 
     def outputs(self, vectors: NDArray[Any]) -> tuple[Floats, Floats]:
         """The network's raw outputs: emotion logits (n × 6) and regressed valences (n)."""
@@ -88,6 +111,10 @@ class EmotionHead:
             valence_w=self.valence_w.astype(np.float32),
             valence_b=np.array(self.valence_b, dtype=np.float32),
             emotion_valence=self.emotion_valence.astype(np.float32),
+            lexicon=np.array(self.lexicon, dtype=str),
+            lexicon_w=np.zeros(0) if self.lexicon_w is None else self.lexicon_w.astype(np.float32),
+            lexicon_b=np.array(self.lexicon_b, dtype=np.float32),
+            lexicon_mix=np.array(self.lexicon_mix),
         )
 
     @classmethod
@@ -116,7 +143,20 @@ class EmotionHead:
                 valence_w=floats("valence_w"),
                 valence_b=float(arrays["valence_b"]),
                 emotion_valence=floats("emotion_valence"),
+                **_lexicon(arrays),
             )
+
+
+def _lexicon(arrays: Any) -> dict[str, Any]:
+    """The lexical part of a saved head; a head saved before it had none."""
+    if "lexicon" not in arrays.files:
+        return {}
+    return {
+        "lexicon": tuple(str(token) for token in arrays["lexicon"]),
+        "lexicon_w": np.asarray(arrays["lexicon_w"], dtype=np.float64),
+        "lexicon_b": float(arrays["lexicon_b"]),
+        "lexicon_mix": float(arrays["lexicon_mix"]),
+    }
 
 
 def readings(

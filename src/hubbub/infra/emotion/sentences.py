@@ -40,8 +40,12 @@ def split_sentences(text: str) -> list[str]:
 
 
 def chunk_sentences(sentences: list[str], *, max_chars: int) -> list[str]:
-    """Consecutive sentences joined into chunks of at most `max_chars` characters (a single
-    longer sentence is a chunk of its own); `max_chars` 0 gives one sentence per chunk."""
+    """Consecutive sentences joined into chunks of at most `max_chars` characters (a longer
+    sentence is cut at word boundaries into pieces of at most `max_chars`, so no chunk costs
+    the embedder more than a bounded number of tokens); `max_chars` 0 gives one sentence
+    per chunk."""
+    if max_chars > 0:
+        sentences = [piece for s in sentences for piece in cut_long(s, max_chars=max_chars)]
     chunks: list[str] = []
     current = ""
     for sentence in sentences:
@@ -54,6 +58,34 @@ def chunk_sentences(sentences: list[str], *, max_chars: int) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def cut_long(sentence: str, *, max_chars: int) -> list[str]:
+    """`sentence` in pieces of at most `max_chars` characters, cut after the last whitespace
+    that fits (a run without any, such as a long URL or "aaaa…", is cut where it must)."""
+    pieces: list[str] = []
+    rest = sentence
+    while len(rest) > max_chars:
+        cut = rest.rfind(" ", 1, max_chars + 1)
+        if cut <= 0:
+            cut = max_chars
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        pieces.append(rest)
+    return [piece for piece in pieces if piece]
+
+
+def sample_evenly(chunks: list[str], *, limit: int) -> list[str]:
+    """At most `limit` of `chunks`, spread evenly from the first to the last: a very long
+    entry is read in a bounded time (the mood of its beginning, middle and end) instead of
+    holding the analyser for minutes."""
+    if len(chunks) <= limit:
+        return chunks
+    if limit == 1:
+        return [chunks[0]]
+    step = (len(chunks) - 1) / (limit - 1)
+    return [chunks[round(i * step)] for i in range(limit)]
 
 
 def _split_line(line: str) -> list[str]:

@@ -10,12 +10,14 @@ about each rpc, `tls` the certificates, `config` the settings.
 from hubbub.infra.rpc.channels import ClientPolicy, open_channel, target_of
 from hubbub.infra.rpc.config import client_policy_from, client_tls_from, server_tls_from
 from hubbub.infra.rpc.errors import RemoteError
+from hubbub.infra.rpc.lazy import LazyChannel, peer_serving
 from hubbub.infra.rpc.server import RpcServer
 from hubbub.infra.rpc.tls import ClientTls, ServerTls, client_tls, server_tls
 
 __all__ = [
     "ClientPolicy",
     "ClientTls",
+    "LazyChannel",
     "RemoteError",
     "RpcServer",
     "ServerTls",
@@ -23,6 +25,7 @@ __all__ = [
     "client_tls",
     "client_tls_from",
     "open_channel",
+    "peer_serving",
     "server_tls",
     "server_tls_from",
     "target_of",

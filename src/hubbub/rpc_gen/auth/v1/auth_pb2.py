@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19hubbub/auth/v1/auth.proto\x12\x0ehubbub.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n\x0fRegisterRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64isplay_name\x18\x04 \x01(\tH\x01\x88\x01\x01\x42\x08\n\x06_emailB\x0f\n\r_display_name\"v\n\x10RegisterResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x0cLoginRequest\x12\x15\n\x08username\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x10\n\x08password\x18\x03 \x01(\tB\x0b\n\t_usernameB\x08\n\x06_email\"?\n\tTokenUser\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\"o\n\rLoginResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12\x12\n\ntoken_type\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x03\x12\'\n\x04user\x18\x04 \x01(\x0b\x32\x19.hubbub.auth.v1.TokenUser\"%\n\x14ValidateTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\":\n\x15ValidateTokenResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t2\x8f\x02\n\x0b\x41uthService\x12R\n\x08Register\x12\x1f.hubbub.auth.v1.RegisterRequest\x1a .hubbub.auth.v1.RegisterResponse\"\x03\x90\x02\x02\x12I\n\x05Login\x12\x1c.hubbub.auth.v1.LoginRequest\x1a\x1d.hubbub.auth.v1.LoginResponse\"\x03\x90\x02\x02\x12\x61\n\rValidateToken\x12$.hubbub.auth.v1.ValidateTokenRequest\x1a%.hubbub.auth.v1.ValidateTokenResponse\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19hubbub/auth/v1/auth.proto\x12\x0ehubbub.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n\x0fRegisterRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64isplay_name\x18\x04 \x01(\tH\x01\x88\x01\x01\x42\x08\n\x06_emailB\x0f\n\r_display_name\"v\n\x10RegisterResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x0cLoginRequest\x12\x15\n\x08username\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x10\n\x08password\x18\x03 \x01(\tB\x0b\n\t_usernameB\x08\n\x06_email\"?\n\tTokenUser\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\"o\n\rLoginResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12\x12\n\ntoken_type\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x03\x12\'\n\x04user\x18\x04 \x01(\x0b\x32\x19.hubbub.auth.v1.TokenUser\"%\n\x14ValidateTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"N\n\x15ValidateTokenResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\"B\n\tPrincipal\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\"C\n\x13\x43heckSessionRequest\x12,\n\tprincipal\x18\x01 \x01(\x0b\x32\x19.hubbub.auth.v1.Principal\"\x16\n\x14\x43heckSessionResponse\"=\n\rLogoutRequest\x12,\n\tprincipal\x18\x01 \x01(\x0b\x32\x19.hubbub.auth.v1.Principal\"\x10\n\x0eLogoutResponse\"@\n\x10LogoutAllRequest\x12,\n\tprincipal\x18\x01 \x01(\x0b\x32\x19.hubbub.auth.v1.Principal\"\x13\n\x11LogoutAllResponse\"q\n\x15\x43hangePasswordRequest\x12,\n\tprincipal\x18\x01 \x01(\x0b\x32\x19.hubbub.auth.v1.Principal\x12\x14\n\x0cold_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"\x18\n\x16\x43hangePasswordResponse\"V\n\x14\x44\x65leteAccountRequest\x12,\n\tprincipal\x18\x01 \x01(\x0b\x32\x19.hubbub.auth.v1.Principal\x12\x10\n\x08password\x18\x02 \x01(\t\"\x17\n\x15\x44\x65leteAccountResponse2\xdd\x05\n\x0b\x41uthService\x12R\n\x08Register\x12\x1f.hubbub.auth.v1.RegisterRequest\x1a .hubbub.auth.v1.RegisterResponse\"\x03\x90\x02\x02\x12I\n\x05Login\x12\x1c.hubbub.auth.v1.LoginRequest\x1a\x1d.hubbub.auth.v1.LoginResponse\"\x03\x90\x02\x02\x12\x61\n\rValidateToken\x12$.hubbub.auth.v1.ValidateTokenRequest\x1a%.hubbub.auth.v1.ValidateTokenResponse\"\x03\x90\x02\x01\x12^\n\x0c\x43heckSession\x12#.hubbub.auth.v1.CheckSessionRequest\x1a$.hubbub.auth.v1.CheckSessionResponse\"\x03\x90\x02\x01\x12L\n\x06Logout\x12\x1d.hubbub.auth.v1.LogoutRequest\x1a\x1e.hubbub.auth.v1.LogoutResponse\"\x03\x90\x02\x02\x12U\n\tLogoutAll\x12 .hubbub.auth.v1.LogoutAllRequest\x1a!.hubbub.auth.v1.LogoutAllResponse\"\x03\x90\x02\x02\x12\x64\n\x0e\x43hangePassword\x12%.hubbub.auth.v1.ChangePasswordRequest\x1a&.hubbub.auth.v1.ChangePasswordResponse\"\x03\x90\x02\x02\x12\x61\n\rDeleteAccount\x12$.hubbub.auth.v1.DeleteAccountRequest\x1a%.hubbub.auth.v1.DeleteAccountResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,6 +38,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\220\002\002'
   _globals['_AUTHSERVICE'].methods_by_name['ValidateToken']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['ValidateToken']._serialized_options = b'\220\002\001'
+  _globals['_AUTHSERVICE'].methods_by_name['CheckSession']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['CheckSession']._serialized_options = b'\220\002\001'
+  _globals['_AUTHSERVICE'].methods_by_name['Logout']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['Logout']._serialized_options = b'\220\002\002'
+  _globals['_AUTHSERVICE'].methods_by_name['LogoutAll']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['LogoutAll']._serialized_options = b'\220\002\002'
+  _globals['_AUTHSERVICE'].methods_by_name['ChangePassword']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['ChangePassword']._serialized_options = b'\220\002\002'
+  _globals['_AUTHSERVICE'].methods_by_name['DeleteAccount']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['DeleteAccount']._serialized_options = b'\220\002\002'
   _globals['_REGISTERREQUEST']._serialized_start=78
   _globals['_REGISTERREQUEST']._serialized_end=205
   _globals['_REGISTERRESPONSE']._serialized_start=207
@@ -51,7 +61,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VALIDATETOKENREQUEST']._serialized_start=605
   _globals['_VALIDATETOKENREQUEST']._serialized_end=642
   _globals['_VALIDATETOKENRESPONSE']._serialized_start=644
-  _globals['_VALIDATETOKENRESPONSE']._serialized_end=702
-  _globals['_AUTHSERVICE']._serialized_start=705
-  _globals['_AUTHSERVICE']._serialized_end=976
+  _globals['_VALIDATETOKENRESPONSE']._serialized_end=722
+  _globals['_PRINCIPAL']._serialized_start=724
+  _globals['_PRINCIPAL']._serialized_end=790
+  _globals['_CHECKSESSIONREQUEST']._serialized_start=792
+  _globals['_CHECKSESSIONREQUEST']._serialized_end=859
+  _globals['_CHECKSESSIONRESPONSE']._serialized_start=861
+  _globals['_CHECKSESSIONRESPONSE']._serialized_end=883
+  _globals['_LOGOUTREQUEST']._serialized_start=885
+  _globals['_LOGOUTREQUEST']._serialized_end=946
+  _globals['_LOGOUTRESPONSE']._serialized_start=948
+  _globals['_LOGOUTRESPONSE']._serialized_end=964
+  _globals['_LOGOUTALLREQUEST']._serialized_start=966
+  _globals['_LOGOUTALLREQUEST']._serialized_end=1030
+  _globals['_LOGOUTALLRESPONSE']._serialized_start=1032
+  _globals['_LOGOUTALLRESPONSE']._serialized_end=1051
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1053
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1166
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=1168
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=1192
+  _globals['_DELETEACCOUNTREQUEST']._serialized_start=1194
+  _globals['_DELETEACCOUNTREQUEST']._serialized_end=1280
+  _globals['_DELETEACCOUNTRESPONSE']._serialized_start=1282
+  _globals['_DELETEACCOUNTRESPONSE']._serialized_end=1305
+  _globals['_AUTHSERVICE']._serialized_start=1308
+  _globals['_AUTHSERVICE']._serialized_end=2041
 # @@protoc_insertion_point(module_scope)

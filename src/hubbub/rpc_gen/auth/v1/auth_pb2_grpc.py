@@ -50,6 +50,31 @@ class AuthServiceStub:
                 request_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ValidateTokenRequest.SerializeToString,
                 response_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ValidateTokenResponse.FromString,
                 _registered_method=True)
+        self.CheckSession = channel.unary_unary(
+                '/hubbub.auth.v1.AuthService/CheckSession',
+                request_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.CheckSessionRequest.SerializeToString,
+                response_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.CheckSessionResponse.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/hubbub.auth.v1.AuthService/Logout',
+                request_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+                _registered_method=True)
+        self.LogoutAll = channel.unary_unary(
+                '/hubbub.auth.v1.AuthService/LogoutAll',
+                request_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutAllRequest.SerializeToString,
+                response_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutAllResponse.FromString,
+                _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/hubbub.auth.v1.AuthService/ChangePassword',
+                request_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
+        self.DeleteAccount = channel.unary_unary(
+                '/hubbub.auth.v1.AuthService/DeleteAccount',
+                request_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.DeleteAccountRequest.SerializeToString,
+                response_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.DeleteAccountResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -77,6 +102,41 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckSession(self, request, context):
+        """Nothing when the principal's session is live (UNAUTHENTICATED otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Logout(self, request, context):
+        """End the principal's session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LogoutAll(self, request, context):
+        """End every session of the principal's user, this one included.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """A new password (PERMISSION_DENIED if the old one is wrong); every other session ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAccount(self, request, context):
+        """Delete the principal's account (PERMISSION_DENIED if the password is wrong).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +154,31 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ValidateToken,
                     request_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ValidateTokenRequest.FromString,
                     response_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ValidateTokenResponse.SerializeToString,
+            ),
+            'CheckSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckSession,
+                    request_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.CheckSessionRequest.FromString,
+                    response_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.CheckSessionResponse.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.FromString,
+                    response_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.SerializeToString,
+            ),
+            'LogoutAll': grpc.unary_unary_rpc_method_handler(
+                    servicer.LogoutAll,
+                    request_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutAllRequest.FromString,
+                    response_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutAllResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'DeleteAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAccount,
+                    request_deserializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.DeleteAccountRequest.FromString,
+                    response_serializer=hubbub_dot_auth_dot_v1_dot_auth__pb2.DeleteAccountResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +263,141 @@ class AuthService:
             '/hubbub.auth.v1.AuthService/ValidateToken',
             hubbub_dot_auth_dot_v1_dot_auth__pb2.ValidateTokenRequest.SerializeToString,
             hubbub_dot_auth_dot_v1_dot_auth__pb2.ValidateTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hubbub.auth.v1.AuthService/CheckSession',
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.CheckSessionRequest.SerializeToString,
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.CheckSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hubbub.auth.v1.AuthService/Logout',
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LogoutAll(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hubbub.auth.v1.AuthService/LogoutAll',
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutAllRequest.SerializeToString,
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.LogoutAllResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hubbub.auth.v1.AuthService/ChangePassword',
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hubbub.auth.v1.AuthService/DeleteAccount',
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.DeleteAccountRequest.SerializeToString,
+            hubbub_dot_auth_dot_v1_dot_auth__pb2.DeleteAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,6 +42,16 @@ class AuthServiceStub:
     """Exchange credentials for a token (UNAUTHENTICATED on any mismatch)."""
     ValidateToken: _grpc.UnaryUnaryMultiCallable[_auth_pb2.ValidateTokenRequest, _auth_pb2.ValidateTokenResponse]
     """The principal of a valid token (UNAUTHENTICATED otherwise)."""
+    CheckSession: _grpc.UnaryUnaryMultiCallable[_auth_pb2.CheckSessionRequest, _auth_pb2.CheckSessionResponse]
+    """Nothing when the principal's session is live (UNAUTHENTICATED otherwise)."""
+    Logout: _grpc.UnaryUnaryMultiCallable[_auth_pb2.LogoutRequest, _auth_pb2.LogoutResponse]
+    """End the principal's session."""
+    LogoutAll: _grpc.UnaryUnaryMultiCallable[_auth_pb2.LogoutAllRequest, _auth_pb2.LogoutAllResponse]
+    """End every session of the principal's user, this one included."""
+    ChangePassword: _grpc.UnaryUnaryMultiCallable[_auth_pb2.ChangePasswordRequest, _auth_pb2.ChangePasswordResponse]
+    """A new password (PERMISSION_DENIED if the old one is wrong); every other session ends."""
+    DeleteAccount: _grpc.UnaryUnaryMultiCallable[_auth_pb2.DeleteAccountRequest, _auth_pb2.DeleteAccountResponse]
+    """Delete the principal's account (PERMISSION_DENIED if the password is wrong)."""
 
 @_typing.type_check_only
 class AuthServiceAsyncStub(AuthServiceStub):
@@ -54,6 +64,16 @@ class AuthServiceAsyncStub(AuthServiceStub):
     """Exchange credentials for a token (UNAUTHENTICATED on any mismatch)."""
     ValidateToken: _aio.UnaryUnaryMultiCallable[_auth_pb2.ValidateTokenRequest, _auth_pb2.ValidateTokenResponse]  # type: ignore[assignment]
     """The principal of a valid token (UNAUTHENTICATED otherwise)."""
+    CheckSession: _aio.UnaryUnaryMultiCallable[_auth_pb2.CheckSessionRequest, _auth_pb2.CheckSessionResponse]  # type: ignore[assignment]
+    """Nothing when the principal's session is live (UNAUTHENTICATED otherwise)."""
+    Logout: _aio.UnaryUnaryMultiCallable[_auth_pb2.LogoutRequest, _auth_pb2.LogoutResponse]  # type: ignore[assignment]
+    """End the principal's session."""
+    LogoutAll: _aio.UnaryUnaryMultiCallable[_auth_pb2.LogoutAllRequest, _auth_pb2.LogoutAllResponse]  # type: ignore[assignment]
+    """End every session of the principal's user, this one included."""
+    ChangePassword: _aio.UnaryUnaryMultiCallable[_auth_pb2.ChangePasswordRequest, _auth_pb2.ChangePasswordResponse]  # type: ignore[assignment]
+    """A new password (PERMISSION_DENIED if the old one is wrong); every other session ends."""
+    DeleteAccount: _aio.UnaryUnaryMultiCallable[_auth_pb2.DeleteAccountRequest, _auth_pb2.DeleteAccountResponse]  # type: ignore[assignment]
+    """Delete the principal's account (PERMISSION_DENIED if the password is wrong)."""
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     """Registration, login and token validation (AuthApi)."""
@@ -81,5 +101,45 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_auth_pb2.ValidateTokenResponse, _abc.Awaitable[_auth_pb2.ValidateTokenResponse]]:
         """The principal of a valid token (UNAUTHENTICATED otherwise)."""
+
+    @_abc_1.abstractmethod
+    def CheckSession(
+        self,
+        request: _auth_pb2.CheckSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.CheckSessionResponse, _abc.Awaitable[_auth_pb2.CheckSessionResponse]]:
+        """Nothing when the principal's session is live (UNAUTHENTICATED otherwise)."""
+
+    @_abc_1.abstractmethod
+    def Logout(
+        self,
+        request: _auth_pb2.LogoutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.LogoutResponse, _abc.Awaitable[_auth_pb2.LogoutResponse]]:
+        """End the principal's session."""
+
+    @_abc_1.abstractmethod
+    def LogoutAll(
+        self,
+        request: _auth_pb2.LogoutAllRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.LogoutAllResponse, _abc.Awaitable[_auth_pb2.LogoutAllResponse]]:
+        """End every session of the principal's user, this one included."""
+
+    @_abc_1.abstractmethod
+    def ChangePassword(
+        self,
+        request: _auth_pb2.ChangePasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.ChangePasswordResponse, _abc.Awaitable[_auth_pb2.ChangePasswordResponse]]:
+        """A new password (PERMISSION_DENIED if the old one is wrong); every other session ends."""
+
+    @_abc_1.abstractmethod
+    def DeleteAccount(
+        self,
+        request: _auth_pb2.DeleteAccountRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.DeleteAccountResponse, _abc.Awaitable[_auth_pb2.DeleteAccountResponse]]:
+        """Delete the principal's account (PERMISSION_DENIED if the password is wrong)."""
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -69,12 +69,15 @@ class Partner(_message.Message):
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
     ONLINE_FIELD_NUMBER: _builtins.int
     LAST_READ_SEQ_FIELD_NUMBER: _builtins.int
+    DELETED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     username: _builtins.str
     display_name: _builtins.str
     online: _builtins.bool
     last_read_seq: _builtins.int
     """How far the partner has read."""
+    deleted: _builtins.bool
+    """The partner deleted their account."""
     def __init__(
         self,
         *,
@@ -83,10 +86,11 @@ class Partner(_message.Message):
         display_name: _builtins.str = ...,
         online: _builtins.bool = ...,
         last_read_seq: _builtins.int = ...,
+        deleted: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "id", b"id", "last_read_seq", b"last_read_seq", "online", b"online", "username", b"username"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted", b"deleted", "display_name", b"display_name", "id", b"id", "last_read_seq", b"last_read_seq", "online", b"online", "username", b"username"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -110,6 +114,8 @@ class Chat(_message.Message):
     UNREAD_COUNT_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    MENTION_COUNT_FIELD_NUMBER: _builtins.int
+    MUTED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     type: Global___ChatType.ValueType
     title: _builtins.str
@@ -120,6 +126,12 @@ class Chat(_message.Message):
     last_seq: _builtins.int
     last_read_seq: _builtins.int
     unread_count: _builtins.int
+    mention_count: _builtins.int
+    """Unread messages that mention the member by @username (rooms)."""
+    muted: _builtins.bool
+    """The member muted this chat.
+    15: kept for the chat's next one-byte field (a room's avatar).
+    """
     @_builtins.property
     def partner(self) -> Global___Partner:
         """Direct chats only."""
@@ -131,9 +143,7 @@ class Chat(_message.Message):
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
-    def updated_at(self) -> _timestamp_pb2.Timestamp:
-        """13-15: kept for the chat's next one-byte fields (muted, a room's avatar)."""
-
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
@@ -149,10 +159,12 @@ class Chat(_message.Message):
         unread_count: _builtins.int = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        mention_count: _builtins.int = ...,
+        muted: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_owner_id", b"_owner_id", "_title", b"_title", "created_at", b"created_at", "last_message", b"last_message", "owner_id", b"owner_id", "partner", b"partner", "title", b"title", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_owner_id", b"_owner_id", "_title", b"_title", "created_at", b"created_at", "id", b"id", "last_message", b"last_message", "last_read_seq", b"last_read_seq", "last_seq", b"last_seq", "members_count", b"members_count", "owner_id", b"owner_id", "partner", b"partner", "title", b"title", "type", b"type", "unread_count", b"unread_count", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_owner_id", b"_owner_id", "_title", b"_title", "created_at", b"created_at", "id", b"id", "last_message", b"last_message", "last_read_seq", b"last_read_seq", "last_seq", b"last_seq", "members_count", b"members_count", "mention_count", b"mention_count", "muted", b"muted", "owner_id", b"owner_id", "partner", b"partner", "title", b"title", "type", b"type", "unread_count", b"unread_count", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__owner_id: _TypeAlias = _typing.Literal["owner_id"]  # noqa: Y015
     _WhichOneofArgType__owner_id: _TypeAlias = _typing.Literal["_owner_id", b"_owner_id"]  # noqa: Y015
@@ -704,3 +716,48 @@ class GetContactsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetContactsResponse: _TypeAlias = GetContactsResponse  # noqa: Y015
+
+@_typing.final
+class SetMutedRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    CHAT_ID_FIELD_NUMBER: _builtins.int
+    MUTED_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    chat_id: _builtins.str
+    muted: _builtins.bool
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        chat_id: _builtins.str = ...,
+        muted: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "muted", b"muted", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetMutedRequest: _TypeAlias = SetMutedRequest  # noqa: Y015
+
+@_typing.final
+class SetMutedResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHAT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def chat(self) -> Global___Chat: ...
+    def __init__(
+        self,
+        *,
+        chat: Global___Chat | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetMutedResponse: _TypeAlias = SetMutedResponse  # noqa: Y015

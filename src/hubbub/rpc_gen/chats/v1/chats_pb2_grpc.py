@@ -97,6 +97,11 @@ class ChatsServiceStub:
                 request_serializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.GetContactsRequest.SerializeToString,
                 response_deserializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.GetContactsResponse.FromString,
                 _registered_method=True)
+        self.SetMuted = channel.unary_unary(
+                '/hubbub.chats.v1.ChatsService/SetMuted',
+                request_serializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.SetMutedRequest.SerializeToString,
+                response_deserializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.SetMutedResponse.FromString,
+                _registered_method=True)
 
 
 class ChatsServiceServicer:
@@ -189,6 +194,13 @@ class ChatsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetMuted(self, request, context):
+        """Mute or unmute a chat for oneself (the chat as the member sees it now).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ChatsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -251,6 +263,11 @@ def add_ChatsServiceServicer_to_server(servicer, server):
                     servicer.GetContacts,
                     request_deserializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.GetContactsRequest.FromString,
                     response_serializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.GetContactsResponse.SerializeToString,
+            ),
+            'SetMuted': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetMuted,
+                    request_deserializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.SetMutedRequest.FromString,
+                    response_serializer=hubbub_dot_chats_dot_v1_dot_chats__pb2.SetMutedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -580,6 +597,33 @@ class ChatsService:
             '/hubbub.chats.v1.ChatsService/GetContacts',
             hubbub_dot_chats_dot_v1_dot_chats__pb2.GetContactsRequest.SerializeToString,
             hubbub_dot_chats_dot_v1_dot_chats__pb2.GetContactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetMuted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hubbub.chats.v1.ChatsService/SetMuted',
+            hubbub_dot_chats_dot_v1_dot_chats__pb2.SetMutedRequest.SerializeToString,
+            hubbub_dot_chats_dot_v1_dot_chats__pb2.SetMutedResponse.FromString,
             options,
             channel_credentials,
             insecure,

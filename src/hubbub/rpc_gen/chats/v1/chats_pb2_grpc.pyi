@@ -62,6 +62,8 @@ class ChatsServiceStub:
     """The ids of every chat a user belongs to."""
     GetContacts: _grpc.UnaryUnaryMultiCallable[_chats_pb2.GetContactsRequest, _chats_pb2.GetContactsResponse]
     """Everyone who shares at least one chat with a user (not the user)."""
+    SetMuted: _grpc.UnaryUnaryMultiCallable[_chats_pb2.SetMutedRequest, _chats_pb2.SetMutedResponse]
+    """Mute or unmute a chat for oneself (the chat as the member sees it now)."""
 
 @_typing.type_check_only
 class ChatsServiceAsyncStub(ChatsServiceStub):
@@ -95,6 +97,8 @@ class ChatsServiceAsyncStub(ChatsServiceStub):
     """The ids of every chat a user belongs to."""
     GetContacts: _aio.UnaryUnaryMultiCallable[_chats_pb2.GetContactsRequest, _chats_pb2.GetContactsResponse]  # type: ignore[assignment]
     """Everyone who shares at least one chat with a user (not the user)."""
+    SetMuted: _aio.UnaryUnaryMultiCallable[_chats_pb2.SetMutedRequest, _chats_pb2.SetMutedResponse]  # type: ignore[assignment]
+    """Mute or unmute a chat for oneself (the chat as the member sees it now)."""
 
 class ChatsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Chats and their members (ChatsApi). The design documents' GetBindingsByChat,
@@ -197,5 +201,13 @@ class ChatsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_chats_pb2.GetContactsResponse, _abc.Awaitable[_chats_pb2.GetContactsResponse]]:
         """Everyone who shares at least one chat with a user (not the user)."""
+
+    @_abc_1.abstractmethod
+    def SetMuted(
+        self,
+        request: _chats_pb2.SetMutedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_chats_pb2.SetMutedResponse, _abc.Awaitable[_chats_pb2.SetMutedResponse]]:
+        """Mute or unmute a chat for oneself (the chat as the member sees it now)."""
 
 def add_ChatsServiceServicer_to_server(servicer: ChatsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

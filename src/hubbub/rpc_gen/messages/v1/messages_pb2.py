@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!hubbub/messages/v1/messages.proto\x12\x12hubbub.messages.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x01\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0b\n\x03seq\x18\x03 \x01(\x03\x12\x11\n\tsender_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tedited_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x61i_generated\x18\x08 \x01(\x08\x12\x17\n\nrequest_id\x18\t \x01(\tH\x00\x88\x01\x01\x42\r\n\x0b_request_id\"\x8e\x01\n\x0cMessageBrief\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x11\n\tsender_id\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x61i_generated\x18\x06 \x01(\x08\"\x88\x01\n\x0c\x43hatActivity\x12\x10\n\x08last_seq\x18\x01 \x01(\x03\x12\x15\n\rlast_read_seq\x18\x02 \x01(\x03\x12\x36\n\x0clast_message\x18\x03 \x01(\x0b\x32 .hubbub.messages.v1.MessageBrief\x12\x17\n\x0fothers_read_seq\x18\x04 \x01(\x03\"\xa4\x01\n\x12PostMessageRequest\x12\x11\n\tsender_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x17\n\nrequest_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06origin\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x14\n\x0c\x61i_generated\x18\x06 \x01(\x08\x42\r\n\x0b_request_idB\t\n\x07_origin\"T\n\x13PostMessageResponse\x12,\n\x07message\x18\x01 \x01(\x0b\x32\x1b.hubbub.messages.v1.Message\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\xbb\x01\n\x18GetMessagesByChatRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x16\n\tbefore_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x15\n\x08\x61\x66ter_id\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x16\n\tafter_seq\x18\x06 \x01(\x03H\x02\x88\x01\x01\x42\x0c\n\n_before_idB\x0b\n\t_after_idB\x0c\n\n_after_seq\"r\n\x19GetMessagesByChatResponse\x12-\n\x08messages\x18\x01 \x03(\x0b\x32\x1b.hubbub.messages.v1.Message\x12\x14\n\x0chas_previous\x18\x02 \x01(\x08\x12\x10\n\x08has_next\x18\x03 \x01(\x08\"@\n\x0fMarkReadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0b\n\x03seq\x18\x03 \x01(\x03\")\n\x10MarkReadResponse\x12\x15\n\rlast_read_seq\x18\x01 \x01(\x03\";\n\x16GetChatActivityRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08\x63hat_ids\x18\x02 \x03(\t\"\xb9\x01\n\x17GetChatActivityResponse\x12K\n\x08\x61\x63tivity\x18\x01 \x03(\x0b\x32\x39.hubbub.messages.v1.GetChatActivityResponse.ActivityEntry\x1aQ\n\rActivityEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12/\n\x05value\x18\x02 \x01(\x0b\x32 .hubbub.messages.v1.ChatActivity:\x02\x38\x01\"2\n\x0e\x43\x61tchUpRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\"\x11\n\x0f\x43\x61tchUpResponse2\x93\x04\n\x0fMessagesService\x12\x63\n\x0bPostMessage\x12&.hubbub.messages.v1.PostMessageRequest\x1a\'.hubbub.messages.v1.PostMessageResponse\"\x03\x90\x02\x02\x12u\n\x11GetMessagesByChat\x12,.hubbub.messages.v1.GetMessagesByChatRequest\x1a-.hubbub.messages.v1.GetMessagesByChatResponse\"\x03\x90\x02\x01\x12Z\n\x08MarkRead\x12#.hubbub.messages.v1.MarkReadRequest\x1a$.hubbub.messages.v1.MarkReadResponse\"\x03\x90\x02\x02\x12o\n\x0fGetChatActivity\x12*.hubbub.messages.v1.GetChatActivityRequest\x1a+.hubbub.messages.v1.GetChatActivityResponse\"\x03\x90\x02\x01\x12W\n\x07\x43\x61tchUp\x12\".hubbub.messages.v1.CatchUpRequest\x1a#.hubbub.messages.v1.CatchUpResponse\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!hubbub/messages/v1/messages.proto\x12\x12hubbub.messages.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x01\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0b\n\x03seq\x18\x03 \x01(\x03\x12\x11\n\tsender_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tedited_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x61i_generated\x18\x08 \x01(\x08\x12\x17\n\nrequest_id\x18\t \x01(\tH\x00\x88\x01\x01\x42\r\n\x0b_request_id\"\x9f\x01\n\x0cMessageBrief\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x11\n\tsender_id\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x61i_generated\x18\x06 \x01(\x08\x12\x0f\n\x07\x64\x65leted\x18\x07 \x01(\x08\"\x88\x01\n\x0c\x43hatActivity\x12\x10\n\x08last_seq\x18\x01 \x01(\x03\x12\x15\n\rlast_read_seq\x18\x02 \x01(\x03\x12\x36\n\x0clast_message\x18\x03 \x01(\x0b\x32 .hubbub.messages.v1.MessageBrief\x12\x17\n\x0fothers_read_seq\x18\x04 \x01(\x03\"\xa4\x01\n\x12PostMessageRequest\x12\x11\n\tsender_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x17\n\nrequest_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06origin\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x14\n\x0c\x61i_generated\x18\x06 \x01(\x08\x42\r\n\x0b_request_idB\t\n\x07_origin\"T\n\x13PostMessageResponse\x12,\n\x07message\x18\x01 \x01(\x0b\x32\x1b.hubbub.messages.v1.Message\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\xbb\x01\n\x18GetMessagesByChatRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x16\n\tbefore_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x15\n\x08\x61\x66ter_id\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x16\n\tafter_seq\x18\x06 \x01(\x03H\x02\x88\x01\x01\x42\x0c\n\n_before_idB\x0b\n\t_after_idB\x0c\n\n_after_seq\"r\n\x19GetMessagesByChatResponse\x12-\n\x08messages\x18\x01 \x03(\x0b\x32\x1b.hubbub.messages.v1.Message\x12\x14\n\x0chas_previous\x18\x02 \x01(\x08\x12\x10\n\x08has_next\x18\x03 \x01(\x08\"@\n\x0fMarkReadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0b\n\x03seq\x18\x03 \x01(\x03\")\n\x10MarkReadResponse\x12\x15\n\rlast_read_seq\x18\x01 \x01(\x03\";\n\x16GetChatActivityRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08\x63hat_ids\x18\x02 \x03(\t\"\xb9\x01\n\x17GetChatActivityResponse\x12K\n\x08\x61\x63tivity\x18\x01 \x03(\x0b\x32\x39.hubbub.messages.v1.GetChatActivityResponse.ActivityEntry\x1aQ\n\rActivityEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12/\n\x05value\x18\x02 \x01(\x0b\x32 .hubbub.messages.v1.ChatActivity:\x02\x38\x01\"2\n\x0e\x43\x61tchUpRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\"\x11\n\x0f\x43\x61tchUpResponse2\x93\x04\n\x0fMessagesService\x12\x63\n\x0bPostMessage\x12&.hubbub.messages.v1.PostMessageRequest\x1a\'.hubbub.messages.v1.PostMessageResponse\"\x03\x90\x02\x02\x12u\n\x11GetMessagesByChat\x12,.hubbub.messages.v1.GetMessagesByChatRequest\x1a-.hubbub.messages.v1.GetMessagesByChatResponse\"\x03\x90\x02\x01\x12Z\n\x08MarkRead\x12#.hubbub.messages.v1.MarkReadRequest\x1a$.hubbub.messages.v1.MarkReadResponse\"\x03\x90\x02\x02\x12o\n\x0fGetChatActivity\x12*.hubbub.messages.v1.GetChatActivityRequest\x1a+.hubbub.messages.v1.GetChatActivityResponse\"\x03\x90\x02\x01\x12W\n\x07\x43\x61tchUp\x12\".hubbub.messages.v1.CatchUpRequest\x1a#.hubbub.messages.v1.CatchUpResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,31 +47,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MESSAGE']._serialized_start=91
   _globals['_MESSAGE']._serialized_end=332
   _globals['_MESSAGEBRIEF']._serialized_start=335
-  _globals['_MESSAGEBRIEF']._serialized_end=477
-  _globals['_CHATACTIVITY']._serialized_start=480
-  _globals['_CHATACTIVITY']._serialized_end=616
-  _globals['_POSTMESSAGEREQUEST']._serialized_start=619
-  _globals['_POSTMESSAGEREQUEST']._serialized_end=783
-  _globals['_POSTMESSAGERESPONSE']._serialized_start=785
-  _globals['_POSTMESSAGERESPONSE']._serialized_end=869
-  _globals['_GETMESSAGESBYCHATREQUEST']._serialized_start=872
-  _globals['_GETMESSAGESBYCHATREQUEST']._serialized_end=1059
-  _globals['_GETMESSAGESBYCHATRESPONSE']._serialized_start=1061
-  _globals['_GETMESSAGESBYCHATRESPONSE']._serialized_end=1175
-  _globals['_MARKREADREQUEST']._serialized_start=1177
-  _globals['_MARKREADREQUEST']._serialized_end=1241
-  _globals['_MARKREADRESPONSE']._serialized_start=1243
-  _globals['_MARKREADRESPONSE']._serialized_end=1284
-  _globals['_GETCHATACTIVITYREQUEST']._serialized_start=1286
-  _globals['_GETCHATACTIVITYREQUEST']._serialized_end=1345
-  _globals['_GETCHATACTIVITYRESPONSE']._serialized_start=1348
-  _globals['_GETCHATACTIVITYRESPONSE']._serialized_end=1533
-  _globals['_GETCHATACTIVITYRESPONSE_ACTIVITYENTRY']._serialized_start=1452
-  _globals['_GETCHATACTIVITYRESPONSE_ACTIVITYENTRY']._serialized_end=1533
-  _globals['_CATCHUPREQUEST']._serialized_start=1535
-  _globals['_CATCHUPREQUEST']._serialized_end=1585
-  _globals['_CATCHUPRESPONSE']._serialized_start=1587
-  _globals['_CATCHUPRESPONSE']._serialized_end=1604
-  _globals['_MESSAGESSERVICE']._serialized_start=1607
-  _globals['_MESSAGESSERVICE']._serialized_end=2138
+  _globals['_MESSAGEBRIEF']._serialized_end=494
+  _globals['_CHATACTIVITY']._serialized_start=497
+  _globals['_CHATACTIVITY']._serialized_end=633
+  _globals['_POSTMESSAGEREQUEST']._serialized_start=636
+  _globals['_POSTMESSAGEREQUEST']._serialized_end=800
+  _globals['_POSTMESSAGERESPONSE']._serialized_start=802
+  _globals['_POSTMESSAGERESPONSE']._serialized_end=886
+  _globals['_GETMESSAGESBYCHATREQUEST']._serialized_start=889
+  _globals['_GETMESSAGESBYCHATREQUEST']._serialized_end=1076
+  _globals['_GETMESSAGESBYCHATRESPONSE']._serialized_start=1078
+  _globals['_GETMESSAGESBYCHATRESPONSE']._serialized_end=1192
+  _globals['_MARKREADREQUEST']._serialized_start=1194
+  _globals['_MARKREADREQUEST']._serialized_end=1258
+  _globals['_MARKREADRESPONSE']._serialized_start=1260
+  _globals['_MARKREADRESPONSE']._serialized_end=1301
+  _globals['_GETCHATACTIVITYREQUEST']._serialized_start=1303
+  _globals['_GETCHATACTIVITYREQUEST']._serialized_end=1362
+  _globals['_GETCHATACTIVITYRESPONSE']._serialized_start=1365
+  _globals['_GETCHATACTIVITYRESPONSE']._serialized_end=1550
+  _globals['_GETCHATACTIVITYRESPONSE_ACTIVITYENTRY']._serialized_start=1469
+  _globals['_GETCHATACTIVITYRESPONSE_ACTIVITYENTRY']._serialized_end=1550
+  _globals['_CATCHUPREQUEST']._serialized_start=1552
+  _globals['_CATCHUPREQUEST']._serialized_end=1602
+  _globals['_CATCHUPRESPONSE']._serialized_start=1604
+  _globals['_CATCHUPRESPONSE']._serialized_end=1621
+  _globals['_MESSAGESSERVICE']._serialized_start=1624
+  _globals['_MESSAGESSERVICE']._serialized_end=2155
 # @@protoc_insertion_point(module_scope)

@@ -88,11 +88,14 @@ class MessageBrief(_message.Message):
     TEXT_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     AI_GENERATED_FIELD_NUMBER: _builtins.int
+    DELETED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     seq: _builtins.int
     sender_id: _builtins.str
     text: _builtins.str
     ai_generated: _builtins.bool
+    deleted: _builtins.bool
+    """The message was deleted (its text is empty)."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -104,10 +107,11 @@ class MessageBrief(_message.Message):
         text: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         ai_generated: _builtins.bool = ...,
+        deleted: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ai_generated", b"ai_generated", "created_at", b"created_at", "id", b"id", "sender_id", b"sender_id", "seq", b"seq", "text", b"text"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ai_generated", b"ai_generated", "created_at", b"created_at", "deleted", b"deleted", "id", b"id", "sender_id", b"sender_id", "seq", b"seq", "text", b"text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

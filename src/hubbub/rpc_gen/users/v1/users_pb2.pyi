@@ -79,15 +79,18 @@ class UserView(_message.Message):
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
     ONLINE_FIELD_NUMBER: _builtins.int
     LAST_SEEN_AT_FIELD_NUMBER: _builtins.int
+    DELETED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     username: _builtins.str
     display_name: _builtins.str
     online: _builtins.bool
+    deleted: _builtins.bool
+    """A deleted account (username "", display name "Deleted account").
+    7-15: free for the profile's next one-byte fields.
+    """
     @_builtins.property
     def last_seen_at(self) -> _timestamp_pb2.Timestamp:
-        """Unset when never seen.
-        6-15: free for the profile's next one-byte fields.
-        """
+        """Unset when never seen."""
 
     def __init__(
         self,
@@ -97,10 +100,11 @@ class UserView(_message.Message):
         display_name: _builtins.str = ...,
         online: _builtins.bool = ...,
         last_seen_at: _timestamp_pb2.Timestamp | None = ...,
+        deleted: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["last_seen_at", b"last_seen_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "id", b"id", "last_seen_at", b"last_seen_at", "online", b"online", "username", b"username"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted", b"deleted", "display_name", b"display_name", "id", b"id", "last_seen_at", b"last_seen_at", "online", b"online", "username", b"username"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
