@@ -4,11 +4,13 @@ mood arrive, edit it, delete it; the 30-day chart; the discoverable switch, matc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from e2e_server import ServerProcess
 from playwright.sync_api import expect
 from web_server import NewPage
-from web_ui import Person, unique
+from web_ui import Person, snap, unique
 
 JOYFUL = [
     "What a wonderful day! We laughed all afternoon in the park and I felt so happy.",
@@ -40,7 +42,7 @@ def write_entry(me: Person, text: str, *, tags: str = "", rating: str = "") -> N
 
 
 def test_write_see_the_mood_arrive_edit_and_delete(
-    new_page: NewPage, server: ServerProcess
+    new_page: NewPage, server: ServerProcess, screenshot_dir: Path
 ) -> None:
     me = person(new_page, server, "diarist")
     page = me.page
@@ -58,6 +60,7 @@ def test_write_see_the_mood_arrive_edit_and_delete(
     expect(entry.locator(".entry-mood")).to_contain_text("Mood: joy", timeout=60_000)
     expect(page.locator(".mood-chart .mood-bar.up")).to_have_count(1)
     expect(page.get_by_role("img", name="1 days with entries", exact=False)).to_be_visible()
+    snap(page, screenshot_dir / "diary.png")
 
     entry.get_by_role("button", name="Edit").click()
     editor = page.locator(".diary-list form")
@@ -82,7 +85,7 @@ def test_write_see_the_mood_arrive_edit_and_delete(
 
 
 def test_matches_discoverable_and_say_hi_with_a_first_line(
-    new_page: NewPage, server: ServerProcess
+    new_page: NewPage, server: ServerProcess, screenshot_dir: Path
 ) -> None:
     alice = person(new_page, server, "alice")
     bob = person(new_page, server, "bob", russian=True)
@@ -104,6 +107,7 @@ def test_matches_discoverable_and_say_hi_with_a_first_line(
     expect(card).to_be_visible()
     expect(card.locator(".shared .tag").first).to_have_text("joy")
     expect(page.get_by_label("Let people with a similar mood find me")).to_be_checked()
+    snap(page, screenshot_dir / "matches.png")
 
     card.get_by_role("button", name="Say hi to Alice").click()
     expect(bob.conversation_title).to_have_text("Alice")
@@ -113,3 +117,21 @@ def test_matches_discoverable_and_say_hi_with_a_first_line(
     assert any("а" <= ch <= "я" for ch in draft.lower()), draft
     bob.composer.press("Enter")
     expect(bob.messages(draft)).to_have_count(1)
+
+
+def test_on_a_phone_the_diary_is_a_screen_of_its_own_with_a_way_back(
+    new_page: NewPage, server: ServerProcess
+) -> None:
+    page = new_page(
+        server.base_url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    me = Person(page, unique("phone"), "Phone").register()
+    page.get_by_role("button", name="Diary").click()
+    expect(page.get_by_role("heading", name="Your diary")).to_be_visible()
+    expect(page.get_by_label("Find people by username")).to_be_hidden()
+    write_entry(me, JOYFUL[2])
+    expect(page.locator(".diary-entry .entry-mood")).to_contain_text("Mood: joy", timeout=60_000)
+
+    page.get_by_role("button", name="Back to chats").click()
+    expect(page.get_by_label("Find people by username")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your diary")).to_be_hidden()

@@ -139,9 +139,9 @@ class ServerProcess:
         )
 
     def model_loading(self, client: httpx.Client) -> bool:
-        """Whether /readyz says the assistant's model is still loading."""
+        """Whether /readyz says a model (the assistant's, the mood analyser's) is still loading."""
         checks = client.get(f"{self.base_url}/readyz").json().get("checks", {})
-        return bool(checks.get("assistant_model") == "loading")
+        return any(checks.get(name) == "loading" for name in ("assistant_model", "mood_model"))
 
     def terminate(self) -> None:
         """Send SIGTERM without waiting."""

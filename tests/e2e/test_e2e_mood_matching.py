@@ -5,12 +5,17 @@ with the emotions they share and nothing of their diaries; too little data is a 
 
 from __future__ import annotations
 
+import asyncio
+import re
+import subprocess
+import sys
 from typing import Any
 
 import httpx
 import pytest
 from e2e_api import API, assert_error, bearer, expect
 from e2e_api import new_user as _new_user
+from e2e_server import ServerProcess, hubbub_env
 from e2e_ws import WsConnect
 
 pytestmark = pytest.mark.timeout(180)
@@ -139,3 +144,30 @@ async def test_too_little_data_is_a_reason_and_bad_limits_are_422(
     for limit in ("0", "51", "x"):
         assert_error(await http.get(f"{API}/matches?limit={limit}", headers=bearer(token)), 422)
     assert_error(await http.get(f"{API}/matches"), 401)
+
+
+async def test_mood_reanalyse_appends_a_new_analysis_to_every_entry(
+    http: httpx.AsyncClient, ws_connect: WsConnect, server: ServerProcess
+) -> None:
+    _, token = await new_user(http)
+    [entry] = await write_and_wait_for_mood(http, ws_connect, token, [JOYFUL[1]])
+    ws = await ws_connect(token)
+
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "hubbub", "mood", "reanalyse"],
+        env=hubbub_env(server.data_dir, rate_limit=1000, extra=server.extra_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"reanalysed \d+ entries", done.stdout)
+    export = expect(await http.get(f"{API}/diary/export", headers=bearer(token)), 200)
+    [exported] = export["entries"]
+    assert exported["analyses"][0]["analysed_version"] == 1
+    assert len(exported["analyses"]) == 2  # the old reading stays, the new one is appended
+    assert exported["analyses"][1]["model"] == entry["mood"]["model"]
+    # the CLI is another process: with the embedded in-memory fan-out, no frame reaches here
+    await ws.expect_nothing("diary_mood", within=0.5)

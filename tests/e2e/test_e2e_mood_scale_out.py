@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from e2e_api import API, bearer, expect, http_client, new_user
-from e2e_cluster import Cluster, running_cluster
+from e2e_cluster import Cluster, running_cluster, start_ready
+from e2e_server import ServerProcess
 from e2e_ws import open_ws
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
@@ -25,13 +26,19 @@ JOYFUL = [
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    workdir = tmp_path_factory.mktemp("mood-cluster")
     with running_cluster(
-        tmp_path_factory.mktemp("mood-cluster"),
-        gateways=2,
-        moods=1,
-        env={"HUBBUB_MATCHING_REFRESH_SECONDS": "5"},
+        workdir, gateways=2, env={"HUBBUB_MATCHING_REFRESH_SECONDS": "5"}
     ) as running:
-        yield running
+        # The worker (which loads the model) starts once the others are up: four processes
+        # starting side by side outlast the start-up timeout on a busy two-core machine.
+        worker = ServerProcess(workdir / "mood0", env=running.env, role="mood")
+        running.moods.append(worker)
+        try:
+            start_ready(worker)
+            yield running
+        finally:
+            worker.stop()
 
 
 async def test_the_mood_worker_reads_entries_and_gateways_match_people(cluster: Cluster) -> None:

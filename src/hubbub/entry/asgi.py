@@ -171,7 +171,8 @@ def _add_ops_routes(app: FastAPI) -> None:
     )
     async def readyz(request: Request) -> JSONResponse:
         """Every configured dependency (database, Redis, fan-out, bus) answers, and the
-        assistant's model is loaded and warm (`assistant_model`: `loading` until then)."""
+        assistant's model is loaded and warm (`assistant_model`: `loading` until then), as is
+        the mood analyser's where it runs (`mood_model`)."""
         checks = await request.app.state.container.readiness()
         ready = all(v == "ok" for v in checks.values())
         body = Readiness(status="ok" if ready else "unavailable", checks=checks)

@@ -32,9 +32,10 @@ export function mountChatList(root, nav) {
       h("div.head-actions", {},
         // Labelled, not icon-only: the visible text is the accessible name.
         h("button.labelled-button", { type: "button", title: "Create a group room", onclick: nav.newGroup }, icon("users"), h("span", {}, "New room")),
-        h("button.labelled-button", { type: "button", title: "Your private mood diary", onclick: nav.diary }, h("span", {}, "Diary")),
-        h("button.labelled-button", { type: "button", title: "People with a similar mood", onclick: nav.matches }, h("span", {}, "Matches")),
         h("button.labelled-button", { type: "button", onclick: nav.logout }, icon("logout"), h("span", {}, "Sign out")))),
+    h("nav.mood-nav", { "aria-label": "Diary and matches" },
+      h("button.labelled-button", { type: "button", title: "Your private mood diary", onclick: nav.diary }, h("span", {}, "Diary")),
+      h("button.labelled-button", { type: "button", title: "People with a similar mood", onclick: nav.matches }, h("span", {}, "Matches"))),
     h("div.search", { role: "search" }, icon("search"), searchInput),
     results,
     h("nav.chat-list-wrap", { "aria-label": "Your chats" }, list, empty),

@@ -2,7 +2,7 @@
 // 30-day chart. Only the author ever sees this (the server enforces it).
 
 import * as actions from "../actions.js";
-import { formatDay, h } from "../dom.js";
+import { formatDay, h, icon } from "../dom.js";
 import { moodApi, moodChart, moodSummary, parseTags } from "../mood.js";
 import { confirmButton } from "./confirm.js";
 import { toast } from "./toasts.js";
@@ -36,6 +36,7 @@ export function mountDiary(root) {
   });
   root.replaceChildren(
     h("header.mood-head", {},
+      h("button.back", { type: "button", "aria-label": "Back to chats", onclick: () => { location.hash = "#/"; } }, icon("back")),
       h("h2", { id: "diary-heading", tabindex: "-1" }, "Your diary"),
       h("p.muted", {}, "Private: only you can read your entries. Each one's mood is read in the background.")),
     chartBox,

@@ -4,7 +4,7 @@
 
 import * as actions from "../actions.js";
 import { api } from "../api.js";
-import { avatar, h } from "../dom.js";
+import { avatar, h, icon } from "../dom.js";
 import { EMOTION_WORDS, moodApi } from "../mood.js";
 
 /** @param {{sayHi: (user) => Promise<void>}} nav */
@@ -14,6 +14,7 @@ export function mountMatches(root, nav) {
   const reason = h("p.muted.match-reason", { hidden: true });
   root.replaceChildren(
     h("header.mood-head", {},
+      h("button.back", { type: "button", "aria-label": "Back to chats", onclick: () => { location.hash = "#/"; } }, icon("back")),
       h("h2", { id: "matches-heading", tabindex: "-1" }, "People with a similar mood"),
       h("p.muted", {}, "Matched on the emotions of your diary over the last 30 days. Nobody ever sees your entries.")),
     h("label.discoverable", { for: "discoverable-toggle" }, toggle,
