@@ -15,7 +15,9 @@ SQLite has one process, hence one relay.
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -85,6 +87,25 @@ def add_to_outbox(conn: Connection, events: Iterable[Event]) -> None:
     rows = outbox_rows(events)
     if rows:
         conn.execute(insert(outbox), rows)
+
+
+INSERT_OUTBOX_SQLITE = "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)"
+
+
+def sqlite_timestamp(value: datetime) -> str:
+    """`value` as SQLAlchemy's `UtcDateTime` stores it on SQLite: naive UTC with microseconds."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def add_to_outbox_sqlite(raw: sqlite3.Connection, events: Iterable[Event]) -> None:
+    """`add_to_outbox` on the DB-API connection of a `Database.run_write` function on SQLite
+    (the message write path: no SQLAlchemy statement compilation)."""
+    now = sqlite_timestamp(SystemClock().now())
+    rows = [(e.topic, e.key, orjson.dumps(e.to_payload()), now) for e in events]
+    if rows:
+        raw.executemany(INSERT_OUTBOX_SQLITE, rows)
 
 
 async def add_to_outbox_async(conn: AsyncConnection, events: Iterable[Event]) -> None:
