@@ -19,7 +19,12 @@ from hubbub.contexts.auth import AuthApi, Principal, bearer_token
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagesApi
 from hubbub.contexts.realtime import frames
-from hubbub.contexts.realtime.connection import Connection
+from hubbub.contexts.realtime.connection import (
+    PREBUILT_FRAMES_EXTENSION,
+    Connection,
+    OutFrame,
+    WriteFrame,
+)
 from hubbub.contexts.realtime.hub import Hub
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
@@ -102,6 +107,7 @@ class Gateway:
             send=websocket.send_text,
             close=websocket.close,
             max_queue=self._send_queue,
+            write_now=_prebuilt_frame_writer(websocket),
         )
         WS_CONNECTIONS.inc()
         counted = False
@@ -265,7 +271,7 @@ class Gateway:
                 self._send(conn, {"type": "sync_truncated", "chat_id": str(chat_id)})
 
     def _send(self, conn: Connection, frame: dict[str, Any]) -> None:
-        conn.push(orjson.dumps(frame).decode())
+        conn.push(OutFrame.of_json(orjson.dumps(frame)))
 
     async def _announce_presence(self, user_id: UUID, event: str) -> None:
         frame = {
@@ -290,3 +296,11 @@ class Gateway:
 def _first(query: dict[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[0] if values else None
+
+
+def _prebuilt_frame_writer(websocket: WebSocket) -> WriteFrame | None:
+    """The server's writer of serialized frames, when it offers one (see connection.py)."""
+    extensions = websocket.scope.get("extensions") or {}
+    offer = extensions.get(PREBUILT_FRAMES_EXTENSION) or {}
+    write = offer.get("write")
+    return write if callable(write) else None
