@@ -98,7 +98,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"hubbub from {Path(hubbub.__file__).parent}")
     print(
         f"messages {messages} in batches of {args.batch}: "
-        f"CPU {used / messages * 1e6:.0f} µs/message, wall {wall / args.batches * 1e3:.2f} ms/batch "
+        f"CPU {used / messages * 1e6:.0f} µs/message, "
+        f"wall {wall / args.batches * 1e3:.2f} ms/batch "
         f"({messages / wall:.0f} messages/s on one connection)"
     )
     print(f"last_seen of {args.closing} users at once: CPU {closing * 1e3:.0f} ms")
