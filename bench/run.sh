@@ -31,6 +31,7 @@ FRESH_USERS=0
 GEN_CPU=default   # cores for the generator (taskset list); "none": unpinned
 FANOUT=redis      # postgres engine: redis | memory (one gateway: Redis off the delivery path)
 MODE_SET=0
+SRC_DIR=""        # --src: the server runs this source tree (PYTHONPATH) instead of $ROOT/src
 RUN_TS=$(date -u +%Y%m%dt%H%M%S)
 
 usage() { sed -n '2,11p' "$0"; exit "${1:-0}"; }
@@ -53,6 +54,7 @@ while (($#)); do
     --data-root) DATA_ROOT="$2"; shift 2 ;;  # where the temp data dir goes (/dev/shm: no disk)
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;  # idle mode
+    --src) SRC_DIR="$2"; shift 2 ;;  # server code from this tree (a `git archive` of a commit)
     -h|--help) usage ;;
     --) shift; EXTRA=("$@"); break ;;
     *) echo "unknown option $1" >&2; usage 2 ;;
@@ -95,6 +97,8 @@ GEN_PIN=()
 
 SERVER_PID=""
 DATA_DIR=""
+SERVER_ENV=()
+[[ -z "$SRC_DIR" ]] || SERVER_ENV=(env "PYTHONPATH=$SRC_DIR")
 
 busy_pct() {  # machine-wide busy CPU % (of one core) over 3 s, from /proc/stat
   local a b
@@ -130,13 +134,14 @@ start_server() {  # $1 = label
     HUBBUB_RATE_LIMIT_PER_MINUTE=10000000 \
     HUBBUB_WS_RATE_LIMIT_PER_MINUTE=10000000 \
     HUBBUB_LOG_LEVEL=warning \
-      "${SERVER_PIN[@]}" "$PY" -m hubbub serve --host 127.0.0.1 --port "$PORT" >"$log" 2>&1 &
+      "${SERVER_PIN[@]}" "${SERVER_ENV[@]}" "$PY" -m hubbub serve --host 127.0.0.1 --port "$PORT" >"$log" 2>&1 &
   fi
   SERVER_PID=$!
   for _ in $(seq 1 300); do
     if curl -fsS "$URL/healthz" >/dev/null 2>&1; then
       echo "server ($SERVER) pid $SERVER_PID up on $URL, data dir $DATA_DIR, log $log," \
         "code at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)" \
+        "${SRC_DIR:+(server code from --src $SRC_DIR)}" \
         | tee -a "$OUT/server-status.txt"
       return 0
     fi

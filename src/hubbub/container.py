@@ -183,6 +183,7 @@ class Container:
         if self.contexts is not None:
             await self.contexts.close()
         if self.frontend is not None and self.contexts is not None:
+            await self.frontend.gateway.flush_presence()
             await self.contexts.presence.stop()
         if self.relay is not None:
             await self.relay.stop()

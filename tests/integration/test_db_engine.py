@@ -139,3 +139,39 @@ async def test_the_migrations_build_exactly_the_tables_the_stores_declare(
             )
 
     assert drift == []
+
+
+async def test_sqlite_checkpoints_the_wal_in_the_background_not_in_commits(
+    tmp_path: Path,
+) -> None:
+    """Writers keep SQLite's automatic checkpoint only as a far bound; a background
+    connection copies committed pages into the database file about once a second."""
+    import asyncio
+    import shutil
+    import sqlite3
+
+    from hubbub.infra.db.engine import CHECKPOINT_SECONDS, WAL_AUTOCHECKPOINT_PAGES
+
+    path = tmp_path / "ckpt.db"
+    db = Database(sqlite_url(path))
+    try:
+        async with db.write() as conn:
+            bound = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar()
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        assert bound == WAL_AUTOCHECKPOINT_PAGES
+        await db.run_write(lambda conn: conn.exec_driver_sql("INSERT INTO t VALUES (1), (2)"))
+        copy = tmp_path / "main-file-only.db"  # the database file without its WAL
+        found: list[tuple[int]] = []
+        for _ in range(int(10 * CHECKPOINT_SECONDS / 0.1)):
+            await asyncio.sleep(0.1)
+            shutil.copyfile(path, copy)
+            with sqlite3.connect(copy) as check:
+                try:
+                    found = check.execute("SELECT count(*) FROM t").fetchall()
+                except sqlite3.OperationalError:  # the table is not in the file yet
+                    continue
+            if found == [(2,)]:
+                break
+        assert found == [(2,)]
+    finally:
+        await db.dispose()

@@ -7,12 +7,15 @@ from uuid import UUID
 
 import pytest
 from integration_db import ENGINES, database_url, open_database
+from sqlalchemy import text
 
 from hubbub.contexts.messages import MessageView
+from hubbub.contexts.messages.batch import append_plan, run_plan
 from hubbub.contexts.messages.fakes import InMemoryMessageStore
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.ports import MessageStore
 from hubbub.contexts.messages.store import SqlMessageStore
+from hubbub.infra.db import Database
 from hubbub.kernel.ids import new_id
 
 NOW = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=UTC)
@@ -182,3 +185,75 @@ async def test_activity_tells_how_far_the_others_have_read(store: MessageStore) 
 
     assert (await store.activity(ALICE, [CHAT]))[CHAT].others_read_seq == 3
     assert (await store.activity(BOB, [CHAT]))[CHAT].others_read_seq == 5
+
+
+async def test_the_raw_sqlite_batch_stores_what_sqlalchemy_core_stores(
+    request: pytest.FixtureRequest, sqlite_template: object
+) -> None:
+    """The SQLite write path runs fixed statements on the sqlite3 cursor (store_sqlite.py);
+    SQLAlchemy Core's version (`_answer`) is the reference: the same rows, value for value and
+    type for type, in every table a batch touches, and the same results."""
+    replied = new_id()
+    raw_dump = await _stored_by(database_url("sqlite", request), replied, raw=True)
+    core_dump = await _stored_by(database_url("sqlite", request), replied, raw=False)
+    assert len(raw_dump["messages_messages"]) == 4
+    assert len(raw_dump["outbox"]) == 4
+    assert raw_dump == core_dump
+
+
+async def _stored_by(url: str, replied: UUID, *, raw: bool) -> dict[str, list[tuple[object, ...]]]:
+    tables = ["messages_messages", "messages_chat_heads", "messages_read_cursors"]
+    tables += ["messages_mentions", "outbox"]
+    made: list[UUID] = []
+    async with open_database(url) as db:
+        run = _Run(db, SqlMessageStore(db), raw)
+
+        async def append(drafts: list[Draft]) -> list[bool]:
+            results = await run.append(drafts)
+            made.extend(v.id for v, created in results if created)
+            return [created for _, created in results]
+
+        mention = Draft(CHAT, BOB, "@alice hi", "r-2", ai_generated=True, mentions=(ALICE,))
+        reply = Draft(OTHER, ALICE, "re", None, ai_generated=False, reply_to=replied)
+        assert await append([draft("a", request_id="r-1"), draft("x", chat=OTHER), mention])
+        assert await append([draft("a again", request_id="r-1"), reply]) == [False, True]
+        dump: dict[str, list[tuple[object, ...]]] = {}
+        async with db.read() as conn:
+            for table in tables:
+                rows = (await conn.execute(text(f"SELECT * FROM {table}"))).all()
+                dump[table] = [tuple(_stable(v, made) for v in row) for row in rows]
+    return dump
+
+
+def _stable(value: object, made: list[UUID]) -> object:
+    """A stored value with what differs between two runs replaced: generated message ids (by
+    their rank), the outbox's wall-clock time (by its shape)."""
+    if isinstance(value, bytes):
+        for rank, message_id in enumerate(made):
+            value = value.replace(str(message_id).encode(), f"<m{rank}>".encode())
+        return ("bytes", value)
+    if isinstance(value, str):
+        for rank, message_id in enumerate(made):
+            value = value.replace(message_id.hex, f"<m{rank}>")
+        if value.startswith(str(datetime.now(UTC).year)):
+            return ("now", len(value), value[10], value[19])
+        return ("str", value)
+    return (type(value).__name__, value)
+
+
+class _Run:
+    """One side of the comparison: the store's own (raw) path, or SQLAlchemy Core's."""
+
+    def __init__(self, db: Database, store: SqlMessageStore, raw: bool) -> None:
+        self.db, self.store, self.raw = db, store, raw
+
+    async def append(self, drafts: list[Draft]) -> list[tuple[MessageView, bool]]:
+        if self.raw:
+            return await self.store.append(drafts, NOW)
+        store = self.store
+        return await self.db.run_write(
+            lambda conn: run_plan(
+                append_plan(drafts, NOW),
+                lambda step: store._answer(conn, step),
+            )
+        )

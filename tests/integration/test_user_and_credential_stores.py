@@ -1,5 +1,6 @@
 """SqlUserStore and SqlCredentialStore on SQLite and PostgreSQL."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -103,6 +104,27 @@ async def test_last_seen_is_stored_as_utc(users: SqlUserStore) -> None:
     stored = await users.get(alice.id)
     assert stored is not None and stored.last_seen_at == moment
     assert stored.last_seen_at is not None and stored.last_seen_at.tzinfo == UTC
+
+
+async def test_last_seen_of_many_users_closing_at_once_is_one_transaction(
+    users: SqlUserStore, db: Database
+) -> None:
+    """1,000 sockets closing at once must not queue 1,000 write transactions."""
+    people = [user(f"u{i}") for i in range(50)]
+    for person in people:
+        await users.add(person)
+    commits: list[None] = []
+    db.on_commit(lambda: commits.append(None))
+    moments = [CREATED + timedelta(seconds=i) for i in range(len(people))]
+
+    await asyncio.gather(
+        *(users.set_last_seen(p.id, m) for p, m in zip(people, moments, strict=True))
+    )
+    await users.set_last_seen(people[0].id, moments[-1])  # after that write: a write of its own
+
+    assert len(commits) == 2
+    stored = [await users.get(p.id) for p in people]
+    assert [s.last_seen_at if s else None for s in stored] == [moments[-1], *moments[1:]]
 
 
 async def test_delete_frees_the_username(users: SqlUserStore) -> None:

@@ -7,10 +7,40 @@ socket: the client waited for minutes on an open socket. This subclass sends wha
 websockets answered and closes the connection as soon as the handshake has failed.
 """
 
+from typing import Any
+
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
+
+from hubbub.contexts.realtime.connection import PREBUILT_FRAMES_EXTENSION
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
+    """Also offers the app the `hubbub.prebuilt_frames` scope extension: writing a frame that
+    was serialized once for every socket it goes to, straight to the transport (the ASGI
+    `send` would re-encode the text and re-serialize the frame per socket)."""
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][PREBUILT_FRAMES_EXTENSION] = {"write": self.write_prebuilt}
+
+    def write_prebuilt(self, wire: bytes) -> bool:
+        """Write a whole serialized server frame now; False (nothing written) unless the
+        connection is open, its output is not paused and no extension (deflate) must
+        transform frames."""
+        if (
+            self.close_sent
+            or self.conn.state is not State.OPEN
+            or self.conn.extensions
+            or not self.writable.is_set()
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(wire)
+        return True
+
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         if (

@@ -39,6 +39,7 @@ from hubbub.contexts.messages.file_links import FileLinks
 from hubbub.contexts.messages.model import Draft
 from hubbub.contexts.messages.store_pg import PgAppendSteps
 from hubbub.contexts.messages.store_reads import decorate, view_of
+from hubbub.contexts.messages.store_sqlite import SqliteAppendSteps
 from hubbub.contexts.messages.tables import cursors, files, heads, mentions, messages
 from hubbub.infra.db import Database
 from hubbub.infra.db.outbox import add_to_outbox
@@ -64,12 +65,11 @@ class SqlMessageStore:
 
     async def _append(self, drafts: list[Draft], now: datetime) -> Results:
         """One transaction for the batch (see batch.py): on SQLite one hop to the writer
-        thread through SQLAlchemy Core, on PostgreSQL fixed statements on asyncpg."""
+        thread and fixed statements on its sqlite3 cursor, on PostgreSQL fixed statements on
+        asyncpg (`_answer`, in SQLAlchemy Core, is the reference both are tested against)."""
         if self._db.is_sqlite:
             return await self._db.run_write(
-                lambda conn: run_plan(
-                    append_plan(drafts, now), lambda step: self._answer(conn, step)
-                )
+                lambda conn: run_plan(append_plan(drafts, now), SqliteAppendSteps(conn).answer)
             )
         return await self._db.run_asyncpg_write(
             lambda raw: run_plan_async(append_plan(drafts, now), PgAppendSteps(raw).answer)

@@ -25,17 +25,66 @@ from hubbub.infra.observability.metrics import (
 log = structlog.get_logger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
+WriteFrame = Callable[[bytes], bool]
 Close = Callable[[int, str], Coroutine[Any, Any, None]]
 
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SESSION_ENDED = 4401
 
+# The ASGI scope extension through which the server (entry/ws_protocol.py) offers to write an
+# already-serialized WebSocket frame: {"write": WriteFrame}. It returns False when it cannot
+# write at once (not open, output paused, an extension such as deflate negotiated), and the
+# frame then goes through the ordinary ASGI `send`.
+PREBUILT_FRAMES_EXTENSION = "hubbub.prebuilt_frames"
+
+
+def text_frame(payload: bytes) -> bytes:
+    """`payload` (UTF-8 JSON) as a whole server-to-client text frame: FIN, opcode 1, no mask."""
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 65536:
+        head = b"\x81\x7e" + size.to_bytes(2, "big")
+    else:
+        head = b"\x81\x7f" + size.to_bytes(8, "big")
+    return head + payload
+
+
+class OutFrame:
+    """One outgoing frame, shared by every connection it goes to: its text, and its wire form
+    (the serialized WebSocket frame) built once, on first use, whatever the number of
+    sockets it is written to."""
+
+    __slots__ = ("_text", "_wire")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._wire: bytes | None = None
+
+    @classmethod
+    def of_json(cls, payload: bytes) -> "OutFrame":
+        frame = cls("")
+        frame._text = payload.decode()
+        frame._wire = text_frame(payload)
+        return frame
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def wire(self) -> bytes:
+        wire = self._wire
+        if wire is None:
+            wire = self._wire = text_frame(self._text.encode())
+        return wire
+
 
 class Outbound:
-    __slots__ = ("droppable", "stamp", "text")
+    __slots__ = ("droppable", "frame", "stamp")
 
-    def __init__(self, text: str, droppable: bool, stamp: float | None) -> None:
-        self.text = text
+    def __init__(self, frame: OutFrame, droppable: bool, stamp: float | None) -> None:
+        self.frame = frame
         self.droppable = droppable
         self.stamp = stamp  # commit time of a new_message, for the delivery histogram
 
@@ -52,6 +101,7 @@ class Connection:
         "_paused",
         "_queue",
         "_send",
+        "_write_now",
         "_writer",
         "id",
         "session_id",
@@ -67,11 +117,13 @@ class Connection:
         close: Close,
         max_queue: int,
         session_id: UUID | None = None,
+        write_now: WriteFrame | None = None,
     ) -> None:
         self.id = conn_id
         self.user_id = user_id
         self.session_id = session_id  # the login it was opened with (ended → closed)
         self._send = send
+        self._write_now = write_now  # the server's prebuilt-frame writer, if it offers one
         self._close = close
         self._max = max_queue
         self._queue: deque[Outbound] | None = None
@@ -87,11 +139,27 @@ class Connection:
         if self._queue and self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._drain(self._queue))
 
-    def push(self, text: str, *, droppable: bool = False, stamp: float | None = None) -> None:
-        """Queue a frame without waiting; sheds or closes when the client cannot keep up."""
+    def push(
+        self, frame: OutFrame | str, *, droppable: bool = False, stamp: float | None = None
+    ) -> None:
+        """Send a frame without waiting: at once when nothing is queued and the socket takes
+        it (no task, no queue), else queued for the writer; sheds or closes when the client
+        cannot keep up."""
         if self._closed:
             return
+        if isinstance(frame, str):
+            frame = OutFrame(frame)
         queue = self._queue
+        if (
+            self._writer is None
+            and not queue
+            and not self._paused
+            and self._write_now is not None
+            and self._write_now(frame.wire)
+        ):
+            if stamp is not None:
+                _delivered(stamp)
+            return
         if queue is None:
             queue = self._queue = deque()
         if len(queue) >= self._max:
@@ -101,7 +169,7 @@ class Connection:
             if not self._evict_droppable(queue):
                 self._give_up()
                 return
-        queue.append(Outbound(text, droppable, stamp))
+        queue.append(Outbound(frame, droppable, stamp))
         if self._writer is None and not self._paused:
             self._writer = asyncio.get_running_loop().create_task(self._drain(queue))
 
@@ -141,14 +209,20 @@ class Connection:
 
     async def _drain(self, queue: deque[Outbound]) -> None:
         try:
+            write_now = self._write_now
             while queue:
                 item = queue.popleft()
-                await self._send(item.text)
+                if write_now is None or not write_now(item.frame.wire):
+                    await self._send(item.frame.text)
                 if item.stamp is not None:
-                    MESSAGES_DELIVERED.inc()
-                    DELIVERY_SECONDS.observe(max(0.0, time.time() - item.stamp))
+                    _delivered(item.stamp)
         except Exception:
             self._closed = True  # the reader side notices the disconnect and cleans up
         finally:
             self._writer = None
             self._queue = None  # an idle connection keeps no buffer
+
+
+def _delivered(stamp: float) -> None:
+    MESSAGES_DELIVERED.inc()
+    DELIVERY_SECONDS.observe(max(0.0, time.time() - stamp))

@@ -5,7 +5,8 @@ order it sent them in; concurrency (and group commit) comes from many connection
 """
 
 import itertools
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
 
@@ -19,7 +20,13 @@ from hubbub.contexts.auth import AuthApi, Principal, bearer_token
 from hubbub.contexts.chats import ChatsApi
 from hubbub.contexts.messages import MessagesApi, MessageView
 from hubbub.contexts.realtime import frames
-from hubbub.contexts.realtime.connection import Connection
+from hubbub.contexts.realtime.announcer import OFFLINE, ONLINE, PresenceAnnouncer
+from hubbub.contexts.realtime.connection import (
+    PREBUILT_FRAMES_EXTENSION,
+    Connection,
+    OutFrame,
+    WriteFrame,
+)
 from hubbub.contexts.realtime.hub import Hub
 from hubbub.contexts.users import UsersApi
 from hubbub.infra.observability.metrics import WS_CONNECTIONS, WS_ERRORS
@@ -70,6 +77,9 @@ class Gateway:
         self._connection_counter = itertools.count(1)
         # Connection ids are unique across gateways: this process's instance id + a counter.
         self._instance = instance
+        self._announcer = PresenceAnnouncer(
+            announce=self._announce_presence, record_offline=self._record_offline
+        )
 
     async def serve(self, websocket: WebSocket) -> None:
         """The whole life of one connection."""
@@ -103,6 +113,7 @@ class Gateway:
             send=websocket.send_text,
             close=websocket.close,
             max_queue=self._send_queue,
+            write_now=_prebuilt_frame_writer(websocket),
         )
         WS_CONNECTIONS.inc()
         counted = False
@@ -120,14 +131,14 @@ class Gateway:
             conn.start()
             counted = True
             if await self._presence.connect(user_id):
-                await self._announce_presence(user_id, "user_online")
+                self._announcer.note(user_id, ONLINE, self._clock.now())
             await self._read_loop(websocket, conn, default_chat)
         finally:
             WS_CONNECTIONS.dec()
             await self._hub.detach(conn)
             await conn.stop()
             if counted and await self._presence.disconnect(user_id):
-                await self.went_offline(user_id)
+                self._announcer.note(user_id, OFFLINE, self._clock.now())
 
     async def _read_loop(
         self, websocket: WebSocket, conn: Connection, default_chat: UUID | None
@@ -252,25 +263,40 @@ class Gateway:
                 self._send(conn, out.SyncTruncated(chat_id=chat_id).dump())
 
     def _send(self, conn: Connection, frame: dict[str, Any]) -> None:
-        conn.push(orjson.dumps(frame).decode())
+        conn.push(OutFrame.of_json(orjson.dumps(frame)))
 
-    async def _announce_presence(
-        self, user_id: UUID, event: Literal["user_online", "user_offline"]
-    ) -> None:
-        frame = out.Presence(event=event, user_id=user_id, timestamp=self._clock.now()).dump()
+    async def _announce_presence(self, user_id: UUID, event: str, at: datetime) -> None:
+        presence = "user_online" if event == ONLINE else "user_offline"
+        frame = out.Presence(event=presence, user_id=user_id, timestamp=at).dump()
         for contact in await self._chats.contacts_of(user_id=user_id):
             await self._hub.to_user(contact, frame)
 
+    async def _record_offline(self, user_id: UUID, at: datetime) -> None:
+        await self._users.touch_last_seen(user_id=user_id, at=at)
+
     async def went_offline(self, user_id: UUID) -> None:
-        """Record and announce that the user has no connection left anywhere (also called
-        by presence for the users of a gateway that died)."""
+        """Record and announce that the user has no connection left anywhere (called by
+        presence for the users of a gateway that died)."""
         try:
-            await self._users.touch_last_seen(user_id=user_id, at=self._clock.now())
-            await self._announce_presence(user_id, "user_offline")
+            now = self._clock.now()
+            await self._record_offline(user_id, now)
+            await self._announce_presence(user_id, OFFLINE, now)
         except Exception:
             log.exception("presence_offline_failed", user_id=str(user_id))
+
+    async def flush_presence(self) -> None:
+        """Announce the presence transitions still waiting (at shutdown)."""
+        await self._announcer.flush()
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[0] if values else None
+
+
+def _prebuilt_frame_writer(websocket: WebSocket) -> WriteFrame | None:
+    """The server's writer of serialized frames, when it offers one (see connection.py)."""
+    extensions = websocket.scope.get("extensions") or {}
+    offer = extensions.get(PREBUILT_FRAMES_EXTENSION) or {}
+    write = offer.get("write")
+    return write if callable(write) else None

@@ -16,7 +16,7 @@ import orjson
 import structlog
 
 from hubbub.contexts.realtime import envelope
-from hubbub.contexts.realtime.connection import Connection
+from hubbub.contexts.realtime.connection import Connection, OutFrame
 from hubbub.kernel.ports import Fanout, Frame
 
 log = structlog.get_logger(__name__)
@@ -133,12 +133,13 @@ class Hub:
             self._membership_changed(tuple(local), event)
         if event.frame is None:
             return
+        frame = OutFrame(event.frame)  # serialized once for every socket it goes to
         for conn in tuple(local):
             if conn.id == event.skip_connection or (
                 event.skip_user is not None and str(conn.user_id) == event.skip_user
             ):
                 continue
-            conn.push(event.frame, droppable=event.droppable, stamp=event.stamp)
+            conn.push(frame, droppable=event.droppable, stamp=event.stamp)
 
     def _sessions_ended(self, payload: bytes) -> None:
         try:

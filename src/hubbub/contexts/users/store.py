@@ -1,10 +1,21 @@
 """SQLAlchemy tables (prefixed `users_`) and SqlUserStore."""
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Column, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +51,9 @@ deleted_users = Table(
 class SqlUserStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # last_seen_at updates of this loop tick, written in one transaction (see set_last_seen)
+        self._seen: dict[UUID, datetime] = {}
+        self._seen_write: asyncio.Task[None] | None = None
 
     async def add(self, user: UserRecord) -> None:
         row: dict[str, Any] = user.model_dump()
@@ -109,8 +123,26 @@ class SqlUserStore:
             return set((await conn.execute(query)).scalars().all())
 
     async def set_last_seen(self, user_id: UUID, at: datetime) -> None:
+        """Group commit: the calls made while a write is being set up (a thousand sockets
+        closing at once) share one transaction instead of one each."""
+        self._seen[user_id] = at
+        if self._seen_write is None:
+            self._seen_write = asyncio.get_running_loop().create_task(self._write_seen())
+        await asyncio.shield(self._seen_write)
+
+    async def _write_seen(self) -> None:
+        await asyncio.sleep(0)  # let the callers of this tick join
+        batch, self._seen = self._seen, {}
+        self._seen_write = None  # later callers start the next write
+        statement = (
+            update(users)
+            .where(users.c.id == bindparam("seen_id"))
+            .values(last_seen_at=bindparam("seen_at"))
+        )
         async with self._db.write() as conn:
-            await conn.execute(update(users).where(users.c.id == user_id).values(last_seen_at=at))
+            await conn.execute(
+                statement, [{"seen_id": u, "seen_at": at} for u, at in batch.items()]
+            )
 
     async def _one(self, condition: Any) -> UserRecord | None:
         async with self._db.read() as conn:

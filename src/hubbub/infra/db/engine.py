@@ -8,6 +8,14 @@ their own pool and, thanks to WAL, never wait for the writer.
 The hot path (a batch of messages) runs its whole transaction in one call on a dedicated
 writer thread with the synchronous driver (`run_write`), instead of one thread hop per
 statement through aiosqlite; on PostgreSQL the same function runs through asyncpg.
+
+WAL checkpoints (copying committed pages from the WAL into the database file, with an
+`fsync` of it) run on a background connection and thread, about once a second after writes,
+in PASSIVE mode (never waiting for anyone), instead of inside whichever commit crossed
+SQLite's 1,000-page mark. The writers' automatic checkpoint stays as a bound only
+(`WAL_AUTOCHECKPOINT_PAGES`, ~40 MB): it runs if the background one falls behind, and
+`journal_size_limit` truncates the WAL file back after it. Durability does not depend on
+checkpoints: a commit is durable once its WAL frames are synced.
 """
 
 import asyncio
@@ -23,6 +31,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 T = TypeVar("T")
+
+CHECKPOINT_SECONDS = 1.0
+WAL_AUTOCHECKPOINT_PAGES = 10_000  # the writers' own checkpoint: a bound, not the routine
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 class Database:
@@ -40,6 +52,9 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
         self._sync_writer: Engine | None = None
         self._writer_thread: ThreadPoolExecutor | None = None
+        self._checkpointer: asyncio.Task[None] | None = None
+        self._checkpoint_thread: ThreadPoolExecutor | None = None
+        self._writes = 0  # committed writes, for the checkpointer (SQLite)
         if self.is_sqlite:
             _ensure_parent_dir(url)
             self.writer = create_async_engine(
@@ -84,6 +99,7 @@ class Database:
         """
         async with self._write_lock, self.writer.begin() as conn:
             yield conn
+        self._wrote()
         if notify:
             self._committed()
 
@@ -103,6 +119,7 @@ class Database:
             async with self._write_lock:
                 loop = asyncio.get_running_loop()
                 result = await loop.run_in_executor(self._writer_thread, transaction)
+            self._wrote()
         if notify:
             self._committed()
         return result
@@ -150,7 +167,51 @@ class Database:
             return False
         return True
 
+    def _wrote(self) -> None:
+        """SQLite: count a committed write, and start the checkpointer on the first one."""
+        if not self.is_sqlite:
+            return
+        self._writes += 1
+        if self._checkpointer is None and _file_path(self.url) is not None:
+            self._checkpoint_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-ckpt")
+            self._checkpointer = asyncio.get_running_loop().create_task(
+                self._checkpoint_loop(), name="sqlite-checkpointer"
+            )
+
+    async def _checkpoint_loop(self) -> None:
+        path = _file_path(self.url)
+        assert path is not None
+        loop = asyncio.get_running_loop()
+        done = 0
+        connection: list[sqlite3.Connection] = []  # opened and used on the checkpoint thread
+        try:
+            while True:
+                await asyncio.sleep(CHECKPOINT_SECONDS)
+                if self._writes == done:
+                    continue  # idle: nothing to copy
+                done = self._writes
+                await loop.run_in_executor(
+                    self._checkpoint_thread, _checkpoint_passive, path, connection
+                )
+        finally:
+            if connection and self._checkpoint_thread is not None:
+                await loop.run_in_executor(self._checkpoint_thread, connection[0].close)
+
+    async def checkpoint_now(self) -> None:
+        """SQLite: one PASSIVE checkpoint from a fresh connection, now (tests, shutdown)."""
+        path = _file_path(self.url) if self.is_sqlite else None
+        if path is not None:
+            await asyncio.get_running_loop().run_in_executor(None, _checkpoint_passive, path, [])
+
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+            self._checkpointer = None
+        if self._checkpoint_thread is not None:
+            self._checkpoint_thread.shutdown(wait=True)
+            self._checkpoint_thread = None
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.writer.dispose()
@@ -174,6 +235,27 @@ def _checkpoint_truncate(path: str) -> None:
         pass  # busy: the next checkpoint will do
 
 
+def _checkpoint_passive(path: str, connection: list[sqlite3.Connection]) -> None:
+    """Copy what it can from the WAL into the database file, waiting for no one. `connection`
+    holds the checkpoint thread's connection between calls (opened on first use)."""
+    try:
+        if not connection:
+            conn = sqlite3.connect(path, timeout=0.2, check_same_thread=False)
+            conn.isolation_level = None
+            conn.execute("PRAGMA busy_timeout=200")
+            connection.append(conn)
+        connection[0].execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error:
+        pass  # busy or gone: the next round tries again, and the writers' bound still holds
+
+
+def _file_path(url: str) -> str | None:
+    path = url.split("///", 1)[-1]
+    if not path or path == ":memory:" or "mode=memory" in path:
+        return None
+    return path
+
+
 def _ensure_parent_dir(url: str) -> None:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
@@ -188,6 +270,8 @@ def _configure_sqlite(sync_engine: Engine, synchronous: str, *, immediate: bool)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Freed space is zeroed, so a deleted message's text does not linger in free pages.

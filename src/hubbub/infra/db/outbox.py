@@ -10,12 +10,25 @@ Several relays may run against PostgreSQL for availability: each pass takes a tr
 advisory lock, so one relay publishes at a time and the others stand by. Handing rows to
 relays in parallel (`SKIP LOCKED`) would let two relays publish one chat's events out of
 order; one relay publishes thousands of rows a second, far more than one database's writes.
-SQLite has one process, hence one relay.
+SQLite has one process, hence one relay, and there the relay does not delete what it
+publishes pass by pass (a write transaction and an `fsync` on the single writer, dozens of
+times a second under load): it keeps a cursor, the last id it published, and reads the rows
+above it. Published rows are deleted in the background by one range delete every
+`prune_seconds` (or after `prune_rows` rows), and whenever `relay_pending` or `stop` run. A
+relay that dies republishes on restart what it published since the last prune: at-least-once,
+as before, with at most `prune_seconds` of duplicates. SQLite commits one transaction at a
+time (hubbub's write lock), so ids become visible in id order and a cursor misses nothing;
+PostgreSQL commits sequence values out of order, so it keeps publish-then-delete. When a
+prune empties the table SQLite may hand out low ids again (a rowid table reuses
+`max(id) + 1`), so the cursor goes back to 0 in the same transaction.
 """
 
 import asyncio
 import contextlib
+import sqlite3
+import time
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -87,6 +100,25 @@ def add_to_outbox(conn: Connection, events: Iterable[Event]) -> None:
         conn.execute(insert(outbox), rows)
 
 
+INSERT_OUTBOX_SQLITE = "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)"
+
+
+def sqlite_timestamp(value: datetime) -> str:
+    """`value` as SQLAlchemy's `UtcDateTime` stores it on SQLite: naive UTC with microseconds."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def add_to_outbox_sqlite(raw: sqlite3.Connection, events: Iterable[Event]) -> None:
+    """`add_to_outbox` on the DB-API connection of a `Database.run_write` function on SQLite
+    (the message write path: no SQLAlchemy statement compilation)."""
+    now = sqlite_timestamp(SystemClock().now())
+    rows = [(e.topic, e.key, orjson.dumps(e.to_payload()), now) for e in events]
+    if rows:
+        raw.executemany(INSERT_OUTBOX_SQLITE, rows)
+
+
 async def add_to_outbox_async(conn: AsyncConnection, events: Iterable[Event]) -> None:
     """Write `events` in the caller's transaction (a `Database.write` block)."""
     rows = outbox_rows(events)
@@ -105,6 +137,8 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         coalesce_seconds: float = 0.02,
+        prune_seconds: float = 2.0,
+        prune_rows: int = 20_000,
     ) -> None:
         self._db = db
         self._bus = bus
@@ -113,6 +147,12 @@ class OutboxRelay:
         # After a wake-up, wait this long so that one relay pass carries many commits
         # instead of adding a write transaction per commit on SQLite's single writer.
         self._coalesce = coalesce_seconds
+        # SQLite: the last id published, and how many published rows still wait for a prune.
+        self._cursor = 0
+        self._unpruned = 0
+        self._prune_seconds = prune_seconds
+        self._prune_rows = prune_rows
+        self._pruned_at = time.monotonic()
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -140,7 +180,13 @@ class OutboxRelay:
             log.warning("outbox_relay_failed_at_stop", error=str(exc))
 
     async def relay_pending(self) -> int:
-        """Relay everything currently in the outbox; returns how many rows moved."""
+        """Relay everything currently in the outbox and delete it; returns how many rows
+        moved."""
+        moved = await self._relay_all()
+        await self._prune()
+        return moved
+
+    async def _relay_all(self) -> int:
         moved = 0
         while True:
             batch = await self._relay_batch()
@@ -148,12 +194,31 @@ class OutboxRelay:
             if batch < self._batch_size:
                 return moved
 
+    async def _prune_if_due(self) -> None:
+        if self._unpruned and (
+            self._unpruned >= self._prune_rows
+            or time.monotonic() - self._pruned_at >= self._prune_seconds
+        ):
+            await self._prune()
+
+    async def _prune(self) -> None:
+        """SQLite: delete the published rows (ids up to the cursor) in one statement."""
+        if not self._db.is_sqlite or not self._unpruned:
+            return
+        async with self._db.write(notify=False) as conn:
+            await conn.execute(delete(outbox).where(outbox.c.id <= self._cursor))
+            if await conn.scalar(select(func.max(outbox.c.id))) is None:
+                self._cursor = 0  # empty: the next row may get id 1 again
+        self._unpruned = 0
+        self._pruned_at = time.monotonic()
+
     async def _run(self) -> None:
         failures = 0
         while not self._stopping:
             self._wake.clear()
             try:
-                await self.relay_pending()
+                await self._relay_all()
+                await self._prune_if_due()
                 failures = 0
             except Exception as exc:
                 # The rows stay in the outbox (the delete never ran) and the next pass
@@ -168,9 +233,14 @@ class OutboxRelay:
                 continue
             if self._stopping:
                 return
-            # A stop is a wake-up too, so waiting here never delays shutdown.
+            # A stop is a wake-up too, so waiting here never delays shutdown. Published rows
+            # waiting for their prune shorten the wait to when it is due.
+            wait = self._poll_seconds
+            if self._unpruned:
+                due = self._pruned_at + self._prune_seconds - time.monotonic()
+                wait = min(wait, max(due, 0.0))
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_seconds):
+                async with asyncio.timeout(wait):
                     await self._wake.wait()
             if not self._stopping:
                 await asyncio.sleep(self._coalesce)
@@ -203,12 +273,18 @@ class OutboxRelay:
 
     async def _relay_batch_single_process(self) -> int:
         # SQLite has one writer: publishing while holding it would stall every message
-        # write, so read, publish, then delete. Only one relay runs on SQLite.
+        # write, so read, publish, then move the cursor; the rows are pruned later (see the
+        # module docstring). Only one relay runs on SQLite.
         async with self._db.read() as conn:
-            query = select(outbox).order_by(outbox.c.id).limit(self._batch_size)
+            query = (
+                select(outbox)
+                .where(outbox.c.id > self._cursor)
+                .order_by(outbox.c.id)
+                .limit(self._batch_size)
+            )
             rows = (await conn.execute(query)).all()
         await self._publish(rows)
         if rows:
-            async with self._db.write(notify=False) as conn:
-                await conn.execute(delete(outbox).where(outbox.c.id.in_([r.id for r in rows])))
+            self._cursor = rows[-1].id
+            self._unpruned += len(rows)
         return len(rows)
