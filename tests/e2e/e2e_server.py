@@ -16,7 +16,10 @@ from typing import ClassVar
 import httpx
 
 SRC_DIR = Path(__file__).resolve().parents[2] / "src"
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0
+"""A healthy start takes a few seconds (two models load); several servers starting side by
+side on a small, busy CI machine (2 cores) have taken over 30 s. A server that never starts
+still fails, with its log."""
 STOP_TIMEOUT = 10.0
 DEFAULT_RATE_LIMIT = 100_000
 
