@@ -44,9 +44,17 @@ def test_every_service_runs_and_passes_its_health_check(stack: ComposeStack) -> 
     expected = set(stack.services()) - NOT_RUN_HERE - {"migrate"}
     assert stack.running() == expected
     ready = httpx.get(f"{stack.url('HUBBUB')}/readyz", timeout=5).json()
+    # A gateway checks what it stands on and each gRPC service it calls (HUBBUB_PEERS_*).
     assert ready == {
         "status": "ok",
-        "checks": {"database": "ok", "redis": "ok", "fanout": "ok"},
+        "checks": {
+            "database": "ok",
+            "redis": "ok",
+            "fanout": "ok",
+            "peer_auth": "ok",
+            "peer_users": "ok",
+            "peer_chats": "ok",
+        },
     }
 
 
