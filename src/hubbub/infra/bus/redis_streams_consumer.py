@@ -5,7 +5,6 @@ its own. Why leases, and the key layout, are explained in `redis_streams`.
 """
 
 import asyncio
-import contextlib
 import math
 import time
 import zlib
@@ -93,20 +92,32 @@ class Subscription:
             for lease in leases:
                 lease.end()
             _, late = await asyncio.wait(late, timeout=0.05)
-        for task in late:
+        for _ in late:
             # Its entry stays pending: the next owner of the partition handles it again.
             log.warning("bus_stop_abandoned_handler", **self._log_context)
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        self._coordinator.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._coordinator
+        await self._cancel_until_done({*late, self._coordinator})
+        for task in workers:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: a failure at stop is not news for the loop
         self._coordinator = None
         try:
             # Leaving at once lets the others take the partitions now, not at expiry.
             await self._redis.zrem(self._members, self._consumer)
         except Exception as exc:
             log.warning("bus_leave_failed", error=str(exc), **self._log_context)
+
+    async def _cancel_until_done(self, tasks: set[asyncio.Task[None]]) -> None:
+        """Cancel `tasks` and wait for them, cancelling again while any is left (the redis-py
+        read above can swallow one cancellation), for at most `stop_timeout_seconds`: a stop
+        never hangs on a task that will not end."""
+        pending = {task for task in tasks if not task.done()}
+        deadline = time.monotonic() + self._t.stop_timeout_seconds
+        while pending and time.monotonic() < deadline:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.05)
+        if pending:
+            log.warning("bus_stop_tasks_left_running", count=len(pending), **self._log_context)
 
     async def _coordinate(self) -> None:
         """Heartbeat, renew leases, take or give back partitions; forever, Redis or not."""
