@@ -17,7 +17,7 @@ transaction; a test proves the result equals the live read model on both databas
 """
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -194,54 +194,45 @@ class EntriesProjection:
             self.apply(conn, event)
 
     def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
-        rows: dict[UUID, dict[str, Any]] = {}
-        owned: dict[UUID, set[UUID]] = {}
-        for event in events:
-            data, kind = event.data, event.type
-            if kind == DIARY_ERASED:
-                for entry_id in owned.pop(_uid(data["user_id"]), set()):
-                    rows.pop(entry_id, None)
-                continue
-            if kind not in (ENTRY_RECORDED, ENTRY_REVISED, ENTRY_DELETED, MOOD_ANALYSED):
-                continue
-            entry_id = _uid(data["entry_id"])
-            if kind == ENTRY_RECORDED:
-                user_id = _uid(data["user_id"])
-                rows[entry_id] = {
-                    "entry_id": entry_id,
-                    "user_id": user_id,
-                    "version": event.version,
-                    "content_version": event.version,
-                    "text_version": event.version,
-                    "sealed": data["sealed"],
-                    "self_rating": data.get("self_rating"),
-                    "created_at": event.occurred_at,
-                    "updated_at": event.occurred_at,
-                    "mood": None,
-                }
-                owned.setdefault(user_id, set()).add(entry_id)
-                continue
-            row = rows.get(entry_id)
-            if row is None:
-                continue
-            if kind == ENTRY_REVISED:
-                row.update(
-                    version=event.version,
-                    content_version=event.version,
-                    sealed=data["sealed"],
-                    self_rating=data.get("self_rating"),
-                    updated_at=event.occurred_at,
-                )
-                if data.get("text_changed"):
-                    row.update(text_version=event.version, mood=None)
-            elif kind == ENTRY_DELETED:
-                del rows[entry_id]
-                owned.get(row["user_id"], set()).discard(entry_id)
-            else:  # MOOD_ANALYSED
-                row["version"] = event.version
-                if int(data["analysed_version"]) >= row["text_version"]:
-                    row["mood"] = orjson.dumps(_reading(data, event))
+        rows = _replay_rows(
+            events, recorded=self._recorded, revised=self._revised, analysed=self._analysed
+        )
         return {entries: list(rows.values())}
+
+    @staticmethod
+    def _recorded(event: RecordedEvent, entry_id: UUID, user_id: UUID) -> dict[str, Any]:
+        data = event.data
+        return {
+            "entry_id": entry_id,
+            "user_id": user_id,
+            "version": event.version,
+            "content_version": event.version,
+            "text_version": event.version,
+            "sealed": data["sealed"],
+            "self_rating": data.get("self_rating"),
+            "created_at": event.occurred_at,
+            "updated_at": event.occurred_at,
+            "mood": None,
+        }
+
+    @staticmethod
+    def _revised(row: dict[str, Any], event: RecordedEvent) -> None:
+        data = event.data
+        row.update(
+            version=event.version,
+            content_version=event.version,
+            sealed=data["sealed"],
+            self_rating=data.get("self_rating"),
+            updated_at=event.occurred_at,
+        )
+        if data.get("text_changed"):
+            row.update(text_version=event.version, mood=None)
+
+    @staticmethod
+    def _analysed(row: dict[str, Any], event: RecordedEvent) -> None:
+        row["version"] = event.version
+        if int(event.data["analysed_version"]) >= row["text_version"]:
+            row["mood"] = orjson.dumps(_reading(event.data, event))
 
     def apply(self, conn: Connection, event: RecordedEvent) -> None:
         data = event.data
@@ -318,41 +309,9 @@ class MoodDaysProjection:
             _recount_day(conn, user_id, day)
 
     def replay(self, events: Iterable[RecordedEvent]) -> dict[Table, list[dict[str, Any]]]:
-        rows: dict[UUID, dict[str, Any]] = {}
-        owned: dict[UUID, set[UUID]] = {}
-        for event in events:
-            data, kind = event.data, event.type
-            if kind == DIARY_ERASED:
-                for entry_id in owned.pop(_uid(data["user_id"]), set()):
-                    rows.pop(entry_id, None)
-                continue
-            if kind not in (ENTRY_RECORDED, ENTRY_REVISED, ENTRY_DELETED, MOOD_ANALYSED):
-                continue
-            entry_id = _uid(data["entry_id"])
-            if kind == ENTRY_RECORDED:
-                user_id = _uid(data["user_id"])
-                rows[entry_id] = {
-                    "entry_id": entry_id,
-                    "user_id": user_id,
-                    "day": event.occurred_at.date(),
-                    "text_version": event.version,
-                    "valence": None,
-                    "emotions": None,
-                }
-                owned.setdefault(user_id, set()).add(entry_id)
-                continue
-            row = rows.get(entry_id)
-            if row is None:
-                continue
-            if kind == ENTRY_REVISED:
-                if data.get("text_changed"):
-                    row.update(text_version=event.version, valence=None, emotions=None)
-            elif kind == ENTRY_DELETED:
-                del rows[entry_id]
-                owned.get(row["user_id"], set()).discard(entry_id)
-            elif int(data["analysed_version"]) >= row["text_version"]:  # MOOD_ANALYSED
-                emotions = {name: float(data["emotions"].get(name, 0.0)) for name in EMOTIONS}
-                row.update(valence=float(data["valence"]), emotions=orjson.dumps(emotions))
+        rows = _replay_rows(
+            events, recorded=self._recorded, revised=self._revised, analysed=self._analysed
+        )
         days: dict[tuple[UUID, date], list[tuple[float, Mapping[str, float]]]] = {}
         for row in rows.values():
             if row["valence"] is not None:
@@ -360,6 +319,29 @@ class MoodDaysProjection:
                 readings.append((row["valence"], orjson.loads(row["emotions"])))
         day_rows = [_day_row(user_id, day, found) for (user_id, day), found in days.items()]
         return {mood_entries: list(rows.values()), mood_days: day_rows}
+
+    @staticmethod
+    def _recorded(event: RecordedEvent, entry_id: UUID, user_id: UUID) -> dict[str, Any]:
+        return {
+            "entry_id": entry_id,
+            "user_id": user_id,
+            "day": event.occurred_at.date(),
+            "text_version": event.version,
+            "valence": None,
+            "emotions": None,
+        }
+
+    @staticmethod
+    def _revised(row: dict[str, Any], event: RecordedEvent) -> None:
+        if event.data.get("text_changed"):
+            row.update(text_version=event.version, valence=None, emotions=None)
+
+    @staticmethod
+    def _analysed(row: dict[str, Any], event: RecordedEvent) -> None:
+        data = event.data
+        if int(data["analysed_version"]) >= row["text_version"]:
+            emotions = {name: float(data["emotions"].get(name, 0.0)) for name in EMOTIONS}
+            row.update(valence=float(data["valence"]), emotions=orjson.dumps(emotions))
 
     def _apply(self, conn: Connection, event: RecordedEvent, dirty: set[tuple[UUID, date]]) -> None:
         data = event.data
@@ -638,3 +620,42 @@ def _locked_checkpoint(conn: Connection, name: str) -> int:
 
 def _save_checkpoint(conn: Connection, name: str, position: int) -> None:
     conn.execute(update(checkpoints).where(checkpoints.c.name == name).values(position=position))
+
+
+def _replay_rows(
+    events: Iterable[RecordedEvent],
+    *,
+    recorded: Callable[[RecordedEvent, UUID, UUID], dict[str, Any]],
+    revised: Callable[[dict[str, Any], RecordedEvent], None],
+    analysed: Callable[[dict[str, Any], RecordedEvent], None],
+) -> dict[UUID, dict[str, Any]]:
+    """A projection's rows per entry, folded in memory from the whole store (a rebuild): the
+    life cycle every diary read model shares (recorded, deleted, a diary erased); what a row
+    holds and how a revision or an analysis changes it is the projection's."""
+    rows: dict[UUID, dict[str, Any]] = {}
+    owned: dict[UUID, set[UUID]] = {}
+    for event in events:
+        data, kind = event.data, event.type
+        if kind == DIARY_ERASED:
+            for entry_id in owned.pop(_uid(data["user_id"]), set()):
+                rows.pop(entry_id, None)
+            continue
+        if kind not in (ENTRY_RECORDED, ENTRY_REVISED, ENTRY_DELETED, MOOD_ANALYSED):
+            continue
+        entry_id = _uid(data["entry_id"])
+        if kind == ENTRY_RECORDED:
+            user_id = _uid(data["user_id"])
+            rows[entry_id] = recorded(event, entry_id, user_id)
+            owned.setdefault(user_id, set()).add(entry_id)
+            continue
+        row = rows.get(entry_id)
+        if row is None:
+            continue
+        if kind == ENTRY_REVISED:
+            revised(row, event)
+        elif kind == ENTRY_DELETED:
+            del rows[entry_id]
+            owned.get(row["user_id"], set()).discard(entry_id)
+        else:  # MOOD_ANALYSED
+            analysed(row, event)
+    return rows
